@@ -1,0 +1,37 @@
+# syntax=docker/dockerfile:1
+# Build stage: compile TypeScript and the native SQLite binding, then drop dev dependencies.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build:prod && npm prune --omit=dev
+
+# Runtime stage: no compilers, a non-root user, the data directory as a volume.
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8080 \
+    VESTA_DATA_DIR=/data \
+    LOG_LEVEL=info
+WORKDIR /app
+RUN groupadd --system vesta \
+ && useradd --system --gid vesta --home-dir /app --shell /usr/sbin/nologin vesta \
+ && mkdir -p /data && chown vesta:vesta /data && chmod 700 /data
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY profiles ./profiles
+COPY conformance ./conformance
+USER vesta
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# SIGTERM from `docker stop` triggers Vesta's graceful shutdown (in-flight requests finish, the store closes).
+STOPSIGNAL SIGTERM
+CMD ["node", "dist/src/main.js"]

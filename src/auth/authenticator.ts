@@ -1,0 +1,12 @@
+import { ANONYMOUS } from './context.js';
+import type { AuthContext } from './context.js';
+
+/** Turns request headers into an AuthContext exactly once per request (401 via FhirError on bad credentials). */
+export interface Authenticator {
+  authenticate(headers: Record<string, string | undefined>): Promise<AuthContext>;
+}
+
+/** Everyone is anonymous: the authenticator until SMART-on-FHIR lands. */
+export const anonymousAuthenticator: Authenticator = {
+  authenticate: async () => ANONYMOUS,
+};

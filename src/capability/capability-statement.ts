@@ -1,0 +1,87 @@
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import type { InteractionSpec } from '../interactions/table.js';
+import { OPERATIONS } from '../interactions/operations.js';
+import type { SearchEngine } from '../services/ports.js';
+import type { StoreCapabilities } from '../store/port.js';
+
+const require = createRequire(import.meta.url);
+
+/** Inputs of the CapabilityStatement: everything it says comes from the running server. */
+export interface CapabilityInputs {
+  baseUrl: string;
+  base: Record<string, unknown>;
+  table: readonly InteractionSpec[];
+  resourceTypes: readonly string[];
+  searchEngine: SearchEngine;
+  store: StoreCapabilities;
+  /** Profile urls loaded from profiles/, by the type they constrain. */
+  profilesByType: ReadonlyMap<string, string[]>;
+  clock: () => Date;
+}
+
+/** Reads the static parts from `conformance/capability-base.json`. */
+export function loadCapabilityBase(dir: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(`${dir}/capability-base.json`, 'utf8')) as Record<string, unknown>;
+}
+
+const TYPE_LEVEL: Record<string, string> = {
+  read: 'read', vread: 'vread', update: 'update', patch: 'patch', delete: 'delete', 'history-instance': 'history-instance',
+  'history-type': 'history-type', create: 'create', 'search-type': 'search-type',
+};
+const SYSTEM_LEVEL: Record<string, string> = {
+  transaction: 'transaction', batch: 'batch', 'search-system': 'search-system', 'history-system': 'history-system',
+};
+
+/**
+ * Builds the CapabilityStatement (FHIR R4 capabilitystatement.html) from the interaction table, the search
+ * engine, the store's capabilities and the loaded profiles, so it cannot claim what the server does not do.
+ */
+export function buildCapabilityStatement(inp: CapabilityInputs): Record<string, unknown> {
+  const version = (require('../../../package.json') as { version: string }).version;
+  const has = (name: string, conditional?: boolean) => inp.table.some((s) => s.name === name && (conditional === undefined || !!s.conditional === conditional));
+  const interactions = [...new Set(inp.table.map((s) => TYPE_LEVEL[s.name]).filter((x): x is string => !!x))].map((code) => ({ code }));
+  const typeOps = Object.entries(OPERATIONS).filter(([, o]) => o.type || o.instance).map(([name]) => ({
+    name, definition: `http://hl7.org/fhir/OperationDefinition/Resource-${name}`,
+  }));
+  const resources = inp.resourceTypes.map((type) => {
+    const search = inp.searchEngine.capability(type);
+    const r: Record<string, unknown> = {
+      type,
+      profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
+    };
+    const supported = inp.profilesByType.get(type);
+    if (supported && supported.length > 0) r.supportedProfile = supported;
+    Object.assign(r, {
+      interaction: interactions,
+      versioning: 'versioned',
+      readHistory: true,
+      updateCreate: true,
+      conditionalCreate: has('create') ,
+      conditionalRead: 'full-support',
+      conditionalUpdate: has('update', true),
+      conditionalDelete: has('delete', true) ? 'single' : 'not-supported',
+      referencePolicy: ['literal', 'local'],
+    });
+    if (search.include.length > 0) r.searchInclude = search.include;
+    if (search.revinclude.length > 0) r.searchRevInclude = search.revinclude;
+    if (search.params.length > 0) r.searchParam = search.params;
+    if (typeOps.length > 0) r.operation = typeOps;
+    return r;
+  });
+  const base = structuredClone(inp.base);
+  const rest = ((base.rest as Record<string, unknown>[] | undefined) ?? [{ mode: 'server' }])[0];
+  rest.resource = resources;
+  rest.interaction = [...new Set(inp.table.map((s) => SYSTEM_LEVEL[s.name]).filter((x): x is string => !!x))].map((code) => ({ code }));
+  const common = inp.searchEngine.capability('Resource');
+  if (common.params.length > 0) rest.searchParam = common.params;
+  return {
+    ...base,
+    rest: [rest],
+    date: inp.clock().toISOString(),
+    software: { ...(base.software as Record<string, unknown>), version },
+    implementation: { ...(base.implementation as Record<string, unknown>), url: inp.baseUrl },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+  };
+}

@@ -1,0 +1,50 @@
+import type { StoredVersion } from '../store/port.js';
+import { etagOf } from './etag.js';
+
+/** A Bundle.link entry. */
+export interface BundleLink {
+  relation: string;
+  url: string;
+}
+
+/** The fullUrl of a resource on this server (FHIR R4 bundle.html#fullUrl). */
+export const fullUrlOf = (baseUrl: string, type: string, id: string): string => `${baseUrl}/${type}/${id}`;
+
+/**
+ * A history Bundle entry (FHIR R4 http.html#history): deleted versions carry no resource and
+ * `request.method = DELETE`; the others carry the resource as it was.
+ */
+export function historyEntry(baseUrl: string, v: StoredVersion): Record<string, unknown> {
+  const entry: Record<string, unknown> = { fullUrl: fullUrlOf(baseUrl, v.resourceType, v.id) };
+  if (!v.deleted) entry.resource = JSON.parse(v.json);
+  entry.request = {
+    method: v.method,
+    url: v.method === 'POST' ? v.resourceType : `${v.resourceType}/${v.id}`,
+  };
+  entry.response = {
+    status: v.deleted ? '204' : v.versionId === '1' ? '201' : '200',
+    etag: etagOf(v.versionId),
+    lastModified: v.lastUpdated,
+  };
+  return entry;
+}
+
+/** Builds a Bundle of the given type (`history`, `searchset`, ...) with a fresh id and timestamp. */
+export function bundleOf(
+  type: string,
+  entries: unknown[],
+  links: BundleLink[],
+  opts: { id: string; timestamp: string; total?: number },
+): Record<string, unknown> {
+  const b: Record<string, unknown> = { resourceType: 'Bundle', id: opts.id, meta: { lastUpdated: opts.timestamp }, type };
+  if (opts.total !== undefined) b.total = opts.total;
+  if (links.length > 0) b.link = links;
+  b.entry = entries;
+  if (entries.length === 0) delete b.entry;
+  return b;
+}
+
+/** Query string from ordered pairs, each name and value percent-encoded. */
+export function queryString(pairs: [string, string][]): string {
+  return pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+}

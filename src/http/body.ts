@@ -1,0 +1,33 @@
+import type { IncomingMessage } from 'node:http';
+import { badRequest, payloadTooLarge } from '../fhir/outcome.js';
+
+/** Reads the raw body up to `limit` bytes; 413 as soon as it is known to be larger. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (!Number.isNaN(declared) && declared > limit) {
+    req.resume(); // drain so the connection can answer
+    throw payloadTooLarge(`The body is larger than the limit of ${limit} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      req.resume();
+      throw payloadTooLarge(`The body is larger than the limit of ${limit} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Parses JSON text; 400 with a generic message on failure (the parser's message may echo content). */
+export function parseJson(text: string): unknown {
+  if (text.trim() === '') throw badRequest('The request body is empty; a JSON resource was expected', undefined, 'structure');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    const pos = /position (\d+)/.exec((e as Error).message)?.[1];
+    throw badRequest(`The request body is not valid JSON${pos ? ` (near byte ${pos})` : ''}`, undefined, 'structure');
+  }
+}

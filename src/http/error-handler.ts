@@ -1,0 +1,34 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'winston';
+import { FhirError, badRequest, internalError, payloadTooLarge } from '../fhir/outcome.js';
+import { requestState } from './request-context.js';
+import { sendResult } from './respond.js';
+
+/**
+ * The one place errors become responses (DESIGN principle 6): a FhirError gives its status and
+ * OperationOutcome; anything else is a 500 with a generic text and the request id, while the message and
+ * stack go to the log only.
+ */
+export function errorHandler(log: Logger) {
+  return (err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
+    const state = requestState(res);
+    const requestId = state?.requestId ?? 'unknown';
+    let fhirError: FhirError;
+    if (err instanceof FhirError) fhirError = err;
+    else if (isHttpError(err) && err.status === 413) fhirError = payloadTooLarge('The body is larger than the configured limit');
+    else if (isHttpError(err) && err.status === 400) fhirError = badRequest('The request is malformed');
+    else {
+      fhirError = internalError(requestId);
+      log.error('unhandled error', { requestId, error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) });
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendResult(res, { status: fhirError.status, headers: fhirError.headers, body: fhirError.outcome }, false);
+  };
+}
+
+function isHttpError(e: unknown): e is { status: number } {
+  return typeof e === 'object' && e !== null && typeof (e as { status?: unknown }).status === 'number';
+}

@@ -1,0 +1,86 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'winston';
+import { methodNotAllowed } from '../fhir/outcome.js';
+import type { Deps } from '../interactions/deps.js';
+import { runInteraction } from '../interactions/pipeline.js';
+import type { Hooks } from '../interactions/pipeline.js';
+import { allowedMethods, findInteraction } from '../interactions/table.js';
+import type { InteractionSpec } from '../interactions/table.js';
+import type { FhirRequest } from '../interactions/types.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import { ANONYMOUS } from '../auth/context.js';
+import { parseJson, readBody } from './body.js';
+import { checkContentType, negotiate } from './media.js';
+import type { BodyKind } from './media.js';
+import { sendResult } from './respond.js';
+import { matchRoute } from './route.js';
+import { requestState } from './request-context.js';
+
+/** The body each interaction reads, if any. */
+function bodyKinds(spec: InteractionSpec): BodyKind[] | undefined {
+  switch (spec.name) {
+    case 'create': case 'update': case 'batch': case 'transaction': case 'operation':
+      return ['resource'];
+    case 'patch':
+      return ['json-patch'];
+    case 'search-type': case 'search-system':
+      return spec.method === 'POST' ? ['form'] : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Express headers flattened to lower-case single strings. */
+function headersOf(req: Request): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(req.headers)) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+/**
+ * The one Express middleware for everything under `/fhir`: match the route against the interaction table,
+ * negotiate formats, read the body, authenticate, and run the interaction pipeline. Keeping FHIR as a
+ * single dispatcher (not one Express route per type × interaction) keeps Express's per-request cost low.
+ */
+export function fhirDispatcher(deps: Deps, hooks: Hooks, authenticator: Authenticator, table: readonly InteractionSpec[], log: Logger) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const state = requestState(res);
+    try {
+      const url = req.url;
+      const q = url.indexOf('?');
+      const path = q >= 0 ? url.slice(0, q) : url;
+      const query: [string, string][] = q >= 0 ? [...new URLSearchParams(url.slice(q + 1))] : [];
+      const route = matchRoute(path, deps.resourceTypes);
+      state.route = route.template;
+      const method = req.method === 'HEAD' ? 'GET' : req.method;
+      const spec = findInteraction(table, route.shape, method);
+      if (!spec) throw methodNotAllowed(`${req.method} is not allowed on ${route.template}`, allowedMethods(table, route.shape));
+      state.interaction = spec.name;
+      const format = query.find(([k]) => k === '_format')?.[1];
+      negotiate(format, req.headers.accept);
+      const headers = headersOf(req);
+      const initial: FhirRequest = {
+        requestId: state.requestId, interaction: spec.name, method, query, headers, auth: ANONYMOUS,
+        baseUrl: deps.config.baseUrl, log: state.log ?? log,
+      };
+      if (route.resourceType) initial.resourceType = route.resourceType;
+      if (route.id) initial.id = route.id;
+      if (route.versionId) initial.versionId = route.versionId;
+      if (route.operation) initial.operation = route.operation;
+      if (route.compartment) initial.compartment = route.compartment;
+      const kinds = bodyKinds(spec);
+      const load = async (r: FhirRequest): Promise<FhirRequest> => {
+        const auth = await authenticator.authenticate(headers);
+        if (!kinds) return { ...r, auth };
+        const kind = checkContentType(req.headers['content-type'], kinds);
+        const text = await readBody(req, deps.config.maxBodyBytes);
+        return { ...r, auth, body: kind === 'form' ? text : parseJson(text) };
+      };
+      const result = await runInteraction(spec, initial, deps, hooks, load);
+      const pretty = query.some(([k, v]) => k === '_pretty' && v === 'true');
+      sendResult(res, result, pretty);
+    } catch (e) {
+      next(e);
+    }
+  };
+}

@@ -1,0 +1,50 @@
+import express from 'express';
+import type { Express } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'winston';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { Deps } from '../interactions/deps.js';
+import type { Hooks } from '../interactions/pipeline.js';
+import type { InteractionSpec } from '../interactions/table.js';
+import { notFound } from '../fhir/outcome.js';
+import { errorHandler } from './error-handler.js';
+import { fhirDispatcher } from './fhir-dispatcher.js';
+import { requestContext } from './request-context.js';
+
+/** Everything the HTTP layer needs from the composition root. */
+export interface HttpAppOptions {
+  deps: Deps;
+  hooks: Hooks;
+  authenticator: Authenticator;
+  table: readonly InteractionSpec[];
+  log: Logger;
+}
+
+/**
+ * The Express application: security headers, request context, probes outside `/fhir`, the FHIR
+ * dispatcher, and the error handler. This is the only module that knows Express routes.
+ */
+export function createHttpApp(opts: HttpAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', false);
+  app.set('trust proxy', false);
+  app.use(requestContext(opts.log));
+  app.use(helmet({
+    // An API serves no HTML; the strictest policy costs nothing.
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    strictTransportSecurity: { maxAge: 31536000, includeSubDomains: true },
+  }));
+  app.get('/healthz', (_req, res) => {
+    res.status(200).json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ok = await opts.deps.store.ping().catch(() => false);
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'store unavailable' });
+  });
+  app.use('/fhir', fhirDispatcher(opts.deps, opts.hooks, opts.authenticator, opts.table, opts.log));
+  app.use((_req, _res, next) => next(notFound('No endpoint at this path; the FHIR base is /fhir')));
+  app.use(errorHandler(opts.log));
+  return app;
+}

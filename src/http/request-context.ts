@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'winston';
+
+/** Per-request facts kept for the access log; never PHI (no ids, query values or bodies). */
+export interface RequestState {
+  requestId: string;
+  started: bigint;
+  route?: string;
+  interaction?: string;
+  log?: Logger;
+}
+
+const STATE = Symbol('vesta.request');
+const INCOMING_ID = /^[A-Za-z0-9._\-]{1,128}$/;
+
+/** The state attached to a response by `requestContext`. */
+export function requestState(res: Response): RequestState {
+  return (res as unknown as Record<symbol, RequestState>)[STATE];
+}
+
+/**
+ * Gives every request an id (a well-formed incoming `X-Request-Id` is kept, else a UUID), echoes it in the
+ * response, and writes one PHI-free access-log line when the response finishes.
+ */
+export function requestContext(log: Logger) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
+    const state: RequestState = { requestId, started: process.hrtime.bigint() };
+    (res as unknown as Record<symbol, RequestState>)[STATE] = state;
+    res.setHeader('X-Request-Id', requestId);
+    if (log.isLevelEnabled('info')) {
+      state.log = log.child({ requestId });
+      res.on('finish', () => {
+        const ms = Number(process.hrtime.bigint() - state.started) / 1e6;
+        state.log!.info('request', {
+          method: req.method, route: state.route ?? 'unmatched', interaction: state.interaction, status: res.statusCode,
+          durationMs: Math.round(ms * 100) / 100,
+        });
+      });
+    }
+    next();
+  };
+}

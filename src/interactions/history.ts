@@ -1,0 +1,25 @@
+import { forbidden } from '../fhir/outcome.js';
+import { parseHistoryParams } from '../services/history-service.js';
+import type { Handler } from './deps.js';
+import { readAllowedOrDeleted } from './read.js';
+
+/** history of one resource (FHIR R4 http.html#history), including its deletions. */
+export const historyInstance: Handler = async (req, deps, decision) => {
+  await readAllowedOrDeleted(req, deps, decision);
+  const params = parseHistoryParams(req.query, deps.config.defaultCount, deps.config.maxCount);
+  return { status: 200, body: await deps.history.history(req.baseUrl, { resourceType: req.resourceType, id: req.id }, params) };
+};
+
+/** history of a type (FHIR R4 http.html#history). Not available under a compartment restriction. */
+export const historyType: Handler = async (req, deps, decision) => {
+  if (decision.restrict?.(req.resourceType!)) throw forbidden('Type-level history is not available with a patient-restricted access');
+  const params = parseHistoryParams(req.query, deps.config.defaultCount, deps.config.maxCount);
+  return { status: 200, body: await deps.history.history(req.baseUrl, { resourceType: req.resourceType }, params) };
+};
+
+/** history of the whole system (FHIR R4 http.html#history). Not available under a restriction. */
+export const historySystem: Handler = async (req, deps, decision) => {
+  if (decision.restrict) throw forbidden('System history is not available with a restricted access');
+  const params = parseHistoryParams(req.query, deps.config.defaultCount, deps.config.maxCount);
+  return { status: 200, body: await deps.history.history(req.baseUrl, {}, params) };
+};

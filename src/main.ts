@@ -1,0 +1,67 @@
+import type { Server } from 'node:http';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logging/logger.js';
+import { SqliteStore } from './store/sqlite/sqlite-store.js';
+
+/** Process entry: configuration, dependencies, listen, graceful shutdown on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`vesta: invalid configuration: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const log = createLogger(config.logLevel);
+  const store = SqliteStore.open({ dataDir: config.dataDir, synchronous: config.sqliteSync });
+  const { http } = createApp({ config, store, log });
+  const server: Server = http.listen(config.port, config.host);
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 120_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const base = process.env.VESTA_BASE_URL ? config.baseUrl : config.baseUrl.replace(/:\d+\/fhir$/, `:${port}/fhir`);
+  log.info('listening', { baseUrl: base, store: 'sqlite', dataDir: config.dataDir });
+  process.stdout.write(`Vesta FHIR R4 server ready at ${base}\n`);
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal });
+    const force = setTimeout(() => {
+      log.warn('grace period over; closing remaining connections');
+      server.closeAllConnections();
+    }, config.shutdownGraceSeconds * 1000);
+    force.unref();
+    server.close(() => {
+      store
+        .close()
+        .then(() => {
+          log.info('stopped');
+          process.exit(0);
+        })
+        .catch((e: unknown) => {
+          log.error('store close failed', { error: String(e) });
+          process.exit(1);
+        });
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`vesta: failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

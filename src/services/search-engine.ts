@@ -1,0 +1,47 @@
+import type { Config } from '../config.js';
+import { parseSearch } from '../search/parse.js';
+import { patientCompartmentClause } from '../search/compartment.js';
+import type { SearchRegistry } from '../search/parameters.js';
+import type { SearchCapability, SearchEngine } from './ports.js';
+
+/** Modifiers this server really implements per parameter type (advertised in the CapabilityStatement). */
+const INCLUDE_TARGETS = (registry: SearchRegistry, type: string): string[] =>
+  [...registry.forType(type).values()].filter((p) => p.type === 'reference' && !p.code.startsWith('_')).map((p) => `${type}:${p.code}`);
+
+/**
+ * The SearchEngine port on top of the search module: parsing with the configured paging limits,
+ * compartment clauses, and the capability description derived from the same registry.
+ */
+export function createSearchEngine(registry: SearchRegistry, config: Pick<Config, 'baseUrl' | 'defaultCount' | 'maxCount'>): SearchEngine {
+  const revIncludes = new Map<string, string[]>();
+  for (const source of registry.resourceTypes) {
+    for (const p of registry.forType(source).values()) {
+      if (p.type !== 'reference' || p.code.startsWith('_')) continue;
+      const targets = p.targets.length > 0 ? p.targets : registry.resourceTypes;
+      for (const t of targets) {
+        let list = revIncludes.get(t);
+        if (!list) revIncludes.set(t, (list = []));
+        list.push(`${source}:${p.code}`);
+      }
+    }
+  }
+  return {
+    parse: (types, query, opts) =>
+      parseSearch(registry, types, query, {
+        baseUrl: config.baseUrl, strict: opts.strict, defaultCount: config.defaultCount, maxCount: config.maxCount,
+      }),
+    compartment: (resourceType, patientId) => patientCompartmentClause(registry, resourceType, patientId),
+    capability: (type): SearchCapability => {
+      if (type === 'Resource') {
+        return { params: ['_id', '_lastUpdated', '_tag', '_profile', '_security', '_source'].map((name) => ({
+          name, type: name === '_lastUpdated' ? 'date' : name === '_profile' || name === '_source' ? 'uri' : name === '_id' ? 'token' : 'token',
+          definition: `http://hl7.org/fhir/SearchParameter/Resource-${name.slice(1)}`,
+        })), include: [], revinclude: [] };
+      }
+      const params = [...registry.forType(type).values()]
+        .filter((p) => p.expression !== undefined && !p.code.startsWith('_'))
+        .map((p) => ({ name: p.code, type: p.type, definition: p.url }));
+      return { params, include: INCLUDE_TARGETS(registry, type), revinclude: revIncludes.get(type) ?? [] };
+    },
+  };
+}

@@ -1,0 +1,163 @@
+import { bundleOf, fullUrlOf, queryString } from '../fhir/bundle.js';
+import type { BundleLink } from '../fhir/bundle.js';
+import type { Clock, IdGenerator } from '../fhir/ids.js';
+import type { ElementIndex } from '../fhir/element-index.js';
+import { applyElements, applySummary } from '../fhir/summary.js';
+import type { Clause, IncludeSpec, SearchPlan } from '../search/plan.js';
+import type { ResourceStore, StoredVersion } from '../store/port.js';
+import type { Indexer, SearchEngine } from './ports.js';
+
+/** A search to run: what to search, how to page, and any access restriction to AND in. */
+export interface SearchRequest {
+  types: string[];
+  query: [string, string][];
+  strict: boolean;
+  baseUrl: string;
+  /** Path for links, relative to baseUrl: `Patient`, `Patient/123/Observation`, or '' for system search. */
+  linkPath: string;
+  /**
+   * Access restriction per resource type (the patient compartment), ANDed into the plan and into every
+   * include fetch (DESIGN principle 7). Types it returns undefined for are not restricted.
+   */
+  restrict?: Restriction;
+}
+
+/** How deep `:iterate` includes may go; bounds the work one request can cause. */
+const MAX_INCLUDE_DEPTH = 4;
+
+/** Per-type access restriction. */
+export type Restriction = (resourceType: string) => Clause | undefined;
+
+const and = (a: Clause | undefined, b: Clause | undefined): Clause | undefined =>
+  a && b ? { kind: 'and', clauses: [a, b] } : (a ?? b);
+
+/**
+ * Runs searches (FHIR R4 search.html): plan → store page → Bundle `searchset` with match and include entries,
+ * paging links with opaque cursors, `_summary` and `_elements`. Also answers conditional-interaction lookups.
+ */
+export class SearchService {
+  constructor(
+    private readonly store: ResourceStore,
+    private readonly engine: SearchEngine,
+    private readonly indexer: Indexer,
+    private readonly elements: ElementIndex,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+    private readonly maxCount: number,
+  ) {}
+
+  /** Parses the query into a plan with the restriction applied; throws 400 for malformed queries. */
+  plan(req: Pick<SearchRequest, 'types' | 'query' | 'strict' | 'restrict'>): SearchPlan {
+    const query = req.query.filter(([k]) => k !== '_cursor');
+    const plan = this.engine.parse(req.types, query, { strict: req.strict });
+    const cursor = req.query.find(([k]) => k === '_cursor')?.[1];
+    let restriction: Clause | undefined;
+    if (req.restrict) {
+      // A system-level search over several types gets one restriction per type.
+      const perType = plan.types.map((t) => req.restrict!(t));
+      if (perType.length === 1) restriction = perType[0];
+      else if (perType.some((c) => c !== undefined)) {
+        throw new Error('a restricted search must name its resource types');
+      }
+    }
+    return { ...plan, where: and(plan.where, restriction), cursor };
+  }
+
+  /** The current resources matching `query` (at most `limit`); used by conditional create/update/delete. */
+  async findMatches(type: string, query: [string, string][], limit: number, restrict?: Restriction): Promise<StoredVersion[]> {
+    const plan = this.plan({ types: [type], query, strict: true, restrict });
+    const page = await this.store.search({ types: plan.types, where: plan.where, sort: [], count: limit, total: 'none' });
+    return page.items;
+  }
+
+  /** Runs a search and builds the `searchset` Bundle. */
+  async search(req: SearchRequest, store: ResourceStore = this.store): Promise<Record<string, unknown>> {
+    const plan = this.plan(req);
+    const countOnly = plan.summary === 'count';
+    const page = await store.search({
+      types: plan.types, where: plan.where, sort: plan.sort, count: countOnly ? 0 : plan.count,
+      cursor: plan.cursor, total: countOnly ? 'accurate' : plan.total,
+    });
+    const seen = new Set(page.items.map((v) => `${v.resourceType}/${v.id}`));
+    const entries: unknown[] = page.items.map((v) => this.entry(req.baseUrl, v, plan, 'match'));
+    if (!countOnly && page.items.length > 0) {
+      const included = await this.includes(store, plan, page.items, seen, req.restrict);
+      for (const v of included) entries.push(this.entry(req.baseUrl, v, plan, 'include'));
+    }
+    const path = req.linkPath ? `${req.baseUrl}/${req.linkPath}` : req.baseUrl;
+    const link = (extra: [string, string][]): string => {
+      const qs = queryString([...plan.applied, ...extra]);
+      return qs ? `${path}?${qs}` : path;
+    };
+    const links: BundleLink[] = [{ relation: 'self', url: link(plan.cursor ? [['_cursor', plan.cursor]] : []) }];
+    if (!countOnly) {
+      links.push({ relation: 'first', url: link([]) });
+      if (page.previous) links.push({ relation: 'previous', url: link([['_cursor', page.previous]]) });
+      if (page.next) links.push({ relation: 'next', url: link([['_cursor', page.next]]) });
+    }
+    return bundleOf('searchset', entries, links, { id: this.ids(), timestamp: this.clock().toISOString(), total: page.total });
+  }
+
+  private entry(baseUrl: string, v: StoredVersion, plan: SearchPlan, mode: 'match' | 'include'): Record<string, unknown> {
+    let resource = JSON.parse(v.json) as Record<string, unknown>;
+    if (plan.summary && plan.summary !== 'false') resource = applySummary(resource, plan.summary, this.elements);
+    else if (plan.elements && plan.elements.length > 0) resource = applyElements(resource, plan.elements, this.elements);
+    return { fullUrl: fullUrlOf(baseUrl, v.resourceType, v.id), resource, search: { mode } };
+  }
+
+  /** `_include` and `_revinclude` (search.html#include), with `:iterate`; every fetch honours the restriction. */
+  private async includes(store: ResourceStore, plan: SearchPlan, matches: StoredVersion[], seen: Set<string>, restrict?: Restriction): Promise<StoredVersion[]> {
+    const out: StoredVersion[] = [];
+    let frontier = matches;
+    for (let depth = 0; depth < MAX_INCLUDE_DEPTH && frontier.length > 0; depth++) {
+      const found: StoredVersion[] = [];
+      const forward = plan.include.filter((s) => depth === 0 || s.iterate);
+      const reverse = plan.revinclude.filter((s) => depth === 0 || s.iterate);
+      for (const spec of forward) found.push(...(await this.forward(store, spec, frontier, restrict)));
+      for (const spec of reverse) found.push(...(await this.reverse(store, spec, frontier, restrict)));
+      frontier = [];
+      for (const v of found) {
+        const key = `${v.resourceType}/${v.id}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push(v);
+        frontier.push(v);
+      }
+    }
+    return out;
+  }
+
+  private async forward(store: ResourceStore, spec: IncludeSpec, from: StoredVersion[], restrict?: Restriction): Promise<StoredVersion[]> {
+    const byType = new Map<string, Set<string>>();
+    for (const v of from) {
+      if (v.resourceType !== spec.sourceType) continue;
+      const rows = this.indexer.extract(JSON.parse(v.json) as Record<string, unknown>);
+      for (const row of rows) {
+        if (row.kind !== 'reference' || !row.targetType || !row.targetId) continue;
+        if (spec.param !== '*' && row.param !== spec.param) continue;
+        if (spec.param === '*' && row.param.includes(':')) continue;
+        if (spec.targetType && row.targetType !== spec.targetType) continue;
+        let ids = byType.get(row.targetType);
+        if (!ids) byType.set(row.targetType, (ids = new Set()));
+        ids.add(row.targetId);
+      }
+    }
+    const out: StoredVersion[] = [];
+    for (const [type, ids] of byType) {
+      const where = and({ kind: 'ids', ids: [...ids] }, restrict?.(type));
+      const page = await store.search({ types: [type], where, sort: [], count: Math.min(ids.size, this.maxCount), total: 'none' });
+      out.push(...page.items);
+    }
+    return out;
+  }
+
+  private async reverse(store: ResourceStore, spec: IncludeSpec, targets: StoredVersion[], restrict?: Restriction): Promise<StoredVersion[]> {
+    const refs: Clause[] = targets.map((t) => ({
+      kind: 'reference', param: { code: spec.param, type: 'reference' }, targetType: t.resourceType, id: t.id,
+    }));
+    if (refs.length === 0 || spec.param === '*') return [];
+    const where = and({ kind: 'or', clauses: refs }, restrict?.(spec.sourceType));
+    const page = await store.search({ types: [spec.sourceType], where, sort: [], count: this.maxCount, total: 'none' });
+    return page.items;
+  }
+}

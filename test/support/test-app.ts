@@ -1,0 +1,94 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import http from 'node:http';
+import { createApp } from '../../src/app.js';
+import type { AppOptions, VestaApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import type { Config } from '../../src/config.js';
+import type { Logger } from 'winston';
+import { createLogger } from '../../src/logging/logger.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+
+/** A running Vesta on an ephemeral port with a temporary data directory. */
+export interface TestServer {
+  /** FHIR base, e.g. http://127.0.0.1:41234/fhir */
+  base: string;
+  /** Server root, e.g. http://127.0.0.1:41234 */
+  root: string;
+  app: VestaApp;
+  store: SqliteStore;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** A fixed clock that advances 1 ms per call, so versions get distinct, predictable timestamps. */
+export function steppingClock(start = Date.parse('2024-01-01T00:00:00.000Z')): () => Date {
+  let t = start;
+  return () => new Date(t++);
+}
+
+/** Starts Vesta for a test; pass overrides for config or dependencies (policy, auditor, clock, ids...). */
+export async function startTestServer(
+  overrides: { config?: Partial<Config>; env?: NodeJS.ProcessEnv; log?: Logger } & Partial<Omit<AppOptions, 'config' | 'store' | 'log'>> = {},
+): Promise<TestServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vesta-test-'));
+  const store = SqliteStore.open({ dataDir, synchronous: 'NORMAL' });
+  const log = overrides.log ?? createLogger('error', true);
+  // Listen first so the base URL (which the app bakes into links and reference handling) has the real port.
+  const server = http.createServer();
+  server.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const port = (server.address() as AddressInfo).port;
+  const root = `http://127.0.0.1:${port}`;
+  const base = `${root}/fhir`;
+  const config: Config = {
+    ...loadConfig({ VESTA_DATA_DIR: dataDir, VESTA_BASE_URL: base, ...(overrides.env ?? {}) }),
+    ...(overrides.config ?? {}),
+  };
+  const { config: _c, env: _e, log: _l, ...deps } = overrides;
+  const app = createApp({ ...deps, config, store, log });
+  server.on('request', app.http);
+  return {
+    base, root, app, store, dataDir,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await store.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The answer of `fhir()`: status, headers and the parsed JSON body (if any). */
+export interface FhirResponse {
+  status: number;
+  headers: Headers;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+  text: string;
+}
+
+/** Sends one request; objects are sent as application/fhir+json unless a content-type header is given. */
+export async function fhir(
+  method: string, url: string, opts: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<FhirResponse> {
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  let body: string | undefined;
+  if (opts.body !== undefined) {
+    body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/fhir+json';
+  }
+  const res = await fetch(url, { method, headers, body });
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, headers: res.headers, body: parsed, text };
+}
