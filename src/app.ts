@@ -22,6 +22,8 @@ import { HistoryService } from './services/history-service.js';
 import { ResourceService } from './services/resource-service.js';
 import { createSearchEngine } from './services/search-engine.js';
 import { SearchService } from './services/search-service.js';
+import { ReindexService } from './services/reindex-service.js';
+import { SearchParameterActivation } from './services/search-parameter-activation.js';
 import type { ResourceStore } from './store/port.js';
 import { createValidator } from './validation/validator.js';
 import { loadProfilesDir } from './validation/profiles.js';
@@ -48,6 +50,8 @@ export interface AppOptions {
 export interface VestaApp {
   http: Express;
   deps: Deps;
+  /** Resolves once start-up work (registering stored SearchParameters) is done; listen after it. */
+  ready: Promise<void>;
 }
 
 /**
@@ -66,8 +70,10 @@ export function createApp(opts: AppOptions): VestaApp {
   const engine = createSearchEngine(registry, config);
   const elements = new ElementIndex();
   const search = new SearchService(store, engine, indexer, elements, clock, ids, config.maxCount);
+  const searchParameters = new SearchParameterActivation(registry);
   const resources = new ResourceService({
-    store, validator, indexer, clock, ids, findMatches: (type, query, limit) => search.findMatches(type, query, limit),
+    store, validator, indexer, clock, ids, searchParameters,
+    findMatches: (type, query, limit) => search.findMatches(type, query, limit),
   });
   const resourceTypes = validator.resourceTypes;
   const profilesByType = new Map<string, string[]>();
@@ -85,6 +91,7 @@ export function createApp(opts: AppOptions): VestaApp {
   const hooks = { policy: opts.policy ?? allowAllPolicy, auditor: opts.auditor ?? noopAuditor };
   const deps: Deps = {
     hooks,
+    reindex: new ReindexService(store, indexer, validator.resourceTypes, clock, ids, opts.log),
     config, store, resources, history: new HistoryService(store, clock, ids), search, searchEngine: engine, validator, elements,
     resourceTypes: new Set(resourceTypes), clock, ids,
     capabilityStatement: () => JSON.parse(capabilityText) as Record<string, unknown>,
@@ -93,5 +100,5 @@ export function createApp(opts: AppOptions): VestaApp {
     deps, hooks,
     authenticator: opts.authenticator ?? anonymousAuthenticator, table, log: opts.log,
   });
-  return { http, deps };
+  return { http, deps, ready: searchParameters.loadStored(store).then(() => undefined) };
 }

@@ -18,7 +18,8 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   const store = SqliteStore.open({ dataDir: config.dataDir, synchronous: config.sqliteSync });
-  const { http } = createApp({ config, store, log });
+  const { http, ready } = createApp({ config, store, log });
+  await ready;
   const server: Server = http.listen(config.port, config.host);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

@@ -41,9 +41,8 @@ export function buildCapabilityStatement(inp: CapabilityInputs): Record<string, 
   const version = (require('../../../package.json') as { version: string }).version;
   const has = (name: string, conditional?: boolean) => inp.table.some((s) => s.name === name && (conditional === undefined || !!s.conditional === conditional));
   const interactions = [...new Set(inp.table.map((s) => TYPE_LEVEL[s.name]).filter((x): x is string => !!x))].map((code) => ({ code }));
-  const typeOps = Object.entries(OPERATIONS).filter(([, o]) => o.type || o.instance).map(([name]) => ({
-    name, definition: `http://hl7.org/fhir/OperationDefinition/Resource-${name}`,
-  }));
+  const typeOps = Object.entries(OPERATIONS).filter(([, o]) => o.type || o.instance).map(([name, o]) => ({ name, definition: o.definition }));
+  const systemOps = Object.entries(OPERATIONS).filter(([, o]) => o.system).map(([name, o]) => ({ name, definition: o.definition }));
   const resources = inp.resourceTypes.map((type) => {
     const search = inp.searchEngine.capability(type);
     const r: Record<string, unknown> = {
@@ -73,6 +72,7 @@ export function buildCapabilityStatement(inp: CapabilityInputs): Record<string, 
   const rest = ((base.rest as Record<string, unknown>[] | undefined) ?? [{ mode: 'server' }])[0];
   rest.resource = resources;
   rest.interaction = [...new Set(inp.table.map((s) => SYSTEM_LEVEL[s.name]).filter((x): x is string => !!x))].map((code) => ({ code }));
+  if (systemOps.length > 0) rest.operation = systemOps;
   const common = inp.searchEngine.capability('Resource');
   if (common.params.length > 0) rest.searchParam = common.params;
   return {

@@ -16,6 +16,7 @@ export interface Deps {
   history: HistoryService;
   search: SearchService;
   searchEngine: SearchEngine;
+  reindex: import('../services/reindex-service.js').ReindexService;
   validator: ResourceValidator;
   elements: ElementIndex;
   resourceTypes: ReadonlySet<string>;

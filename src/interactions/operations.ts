@@ -1,4 +1,4 @@
-import { badRequest, notFound, outcomeOf } from '../fhir/outcome.js';
+import { badRequest, methodNotAllowed, notFound, outcomeOf } from '../fhir/outcome.js';
 import { isJsonObject } from '../fhir/resource-json.js';
 import type { Handler } from './deps.js';
 
@@ -33,14 +33,63 @@ const validate: Handler = async (req, deps) => {
   return { status: 200, body: outcomeOf(issues) };
 };
 
-/** Operations Vesta implements, by name (without `$`), and the levels they run at. */
-export const OPERATIONS: Record<string, { handler: Handler; type: boolean; instance: boolean; system: boolean; methods: string[] }> = {
-  validate: { handler: validate, type: true, instance: true, system: false, methods: ['POST'] },
+/**
+ * `$reindex` (Vesta operation): POST at system or type level starts a background job re-extracting search
+ * index values (after a SearchParameter was added) and answers 202 with the job's status URL in
+ * Content-Location; GET `$reindex?job=<id>` reports progress.
+ */
+const reindex: Handler = async (req, deps) => {
+  if (req.method === 'GET') {
+    const id = req.query.find(([k]) => k === 'job')?.[1];
+    if (!id) throw badRequest('GET $reindex needs the job parameter', ['job']);
+    return { status: 200, body: jobParameters(deps.reindex.status(id)) };
+  }
+  const job = await deps.reindex.start(req.resourceType ? [req.resourceType] : []);
+  return { status: 202, headers: { 'Content-Location': `${req.baseUrl}/$reindex?job=${encodeURIComponent(job.id)}` }, body: jobParameters(job) };
 };
 
-/** Dispatches `$name` at type or instance level; unknown operations are 404. */
+function jobParameters(job: import('../services/reindex-service.js').ReindexJob): Record<string, unknown> {
+  const parameter: Record<string, unknown>[] = [
+    { name: 'job', valueString: job.id },
+    { name: 'status', valueCode: job.status },
+    { name: 'processed', valueInteger: job.processed },
+    { name: 'total', valueInteger: job.total },
+    { name: 'started', valueInstant: job.started },
+  ];
+  if (job.finished) parameter.push({ name: 'finished', valueInstant: job.finished });
+  if (job.error) parameter.push({ name: 'error', valueString: job.error });
+  return { resourceType: 'Parameters', parameter };
+}
+
+/** An operation Vesta implements: its handler, the levels it runs at and its HTTP methods. */
+export interface OperationSpec {
+  handler: Handler;
+  type: boolean;
+  instance: boolean;
+  system: boolean;
+  methods: string[];
+  /** Canonical OperationDefinition url for the CapabilityStatement. */
+  definition: string;
+}
+
+/** Operations Vesta implements, by name (without `$`). */
+export const OPERATIONS: Record<string, OperationSpec> = {
+  validate: {
+    handler: validate, type: true, instance: true, system: false, methods: ['POST'],
+    definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate',
+  },
+  reindex: {
+    handler: reindex, type: true, instance: false, system: true, methods: ['POST', 'GET'],
+    definition: 'urn:vesta:OperationDefinition/reindex',
+  },
+};
+
+/** Dispatches `$name` at system, type or instance level; unknown operations are 404, wrong level or method 405. */
 export const operation: Handler = async (req, deps, decision) => {
-  const op = OPERATIONS[req.operation ?? ''];
+  const op = Object.hasOwn(OPERATIONS, req.operation ?? '') ? OPERATIONS[req.operation!] : undefined;
   if (!op) throw notFound(`Operation $${req.operation} is not supported`);
+  const level = req.id !== undefined ? 'instance' : req.resourceType !== undefined ? 'type' : 'system';
+  if (!op[level]) throw notFound(`Operation $${req.operation} is not available at ${level} level`);
+  if (!op.methods.includes(req.method)) throw methodNotAllowed(`$${req.operation} does not accept ${req.method}`, op.methods);
   return op.handler(req, deps, decision);
 };

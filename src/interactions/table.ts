@@ -52,6 +52,8 @@ export const INTERACTIONS: InteractionSpec[] = [
   { name: 'search-system', method: 'GET', shape: 'system', scope: 's', audit: 'E', handle: searchSystem },
   { name: 'search-system', method: 'POST', shape: 'system-search', scope: 's', audit: 'E', handle: searchSystem },
   { name: 'operation', method: 'POST', shape: 'type-operation', scope: null, audit: 'E', handle: operation },
+  { name: 'operation', method: 'POST', shape: 'system-operation', scope: null, audit: 'E', handle: operation },
+  { name: 'operation', method: 'GET', shape: 'system-operation', scope: null, audit: 'E', handle: operation },
   { name: 'operation', method: 'POST', shape: 'instance-operation', scope: 'r', audit: 'E', handle: operation },
 ];
 

@@ -48,6 +48,11 @@ export function parseHistoryParams(query: [string, string][], defaultCount: numb
 export class HistoryService {
   constructor(private readonly store: ResourceStore, private readonly clock: Clock, private readonly ids: IdGenerator) {}
 
+  /** The same service reading through another store view (a transaction's, so it sees the transaction's writes). */
+  withStore(store: ResourceStore): HistoryService {
+    return new HistoryService(store, this.clock, this.ids);
+  }
+
   /** One page of history as a Bundle of type `history` with self/next/previous/first links. */
   async history(baseUrl: string, scope: Omit<HistoryScope, 'since' | 'at'>, params: HistoryParams): Promise<Record<string, unknown>> {
     const full: HistoryScope = { ...scope, since: params.since, at: params.at };

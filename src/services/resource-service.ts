@@ -11,6 +11,7 @@ import type { AnyResource } from '../fhir/resource-json.js';
 import { VersionConflict } from '../store/port.js';
 import type { ResourceStore, StoredVersion } from '../store/port.js';
 import type { Indexer, MatchFinder, ResourceValidator } from './ports.js';
+import type { SearchParameterActivation } from './search-parameter-activation.js';
 
 /** The outcome of a write: the stored version and whether it created the resource. */
 export interface WriteResult {
@@ -31,6 +32,8 @@ export interface ResourceServiceDeps {
   clock: Clock;
   ids: IdGenerator;
   findMatches: MatchFinder;
+  /** Registers SearchParameter resources written at run time (optional: absent in store-only tools). */
+  searchParameters?: SearchParameterActivation;
 }
 
 /** Retries for a version race between two writers that did not send If-Match. */
@@ -64,6 +67,7 @@ export class ResourceService {
       if (resource.id !== expectedId) throw badRequest(`Resource id in the body does not match the URL`, [`${expectedType}.id`]);
     }
     const issues = this.deps.validator.validate(resource);
+    if (this.deps.searchParameters) issues.push(...this.deps.searchParameters.check(resource));
     const errors = issues.filter((i) => i.severity === 'error' || i.severity === 'fatal');
     if (errors.length > 0) throw invalid(issues);
     return issues;
@@ -225,6 +229,9 @@ export class ResourceService {
   ): Promise<void> {
     try {
       await this.deps.store.write({ version: prepared.version, index: prepared.index }, expected);
+      if (prepared.version.resourceType === 'SearchParameter' && !prepared.version.deleted && this.deps.searchParameters) {
+        this.deps.searchParameters.activate(JSON.parse(prepared.version.json) as Record<string, unknown>);
+      }
     } catch (e) {
       if (e instanceof VersionConflict) {
         if (clientPrecondition) throw preconditionFailed(`${e.resourceType}/${e.id} was changed by someone else (now version ${e.actual ?? 'none'})`);

@@ -46,6 +46,11 @@ export class SearchService {
     private readonly maxCount: number,
   ) {}
 
+  /** The same service reading through another store view (a transaction's, so its searches see its own writes). */
+  withStore(store: ResourceStore): SearchService {
+    return new SearchService(store, this.engine, this.indexer, this.elements, this.clock, this.ids, this.maxCount);
+  }
+
   /** Parses the query into a plan with the restriction applied; throws 400 for malformed queries. */
   plan(req: Pick<SearchRequest, 'types' | 'query' | 'strict' | 'restrict'>): SearchPlan {
     const query = req.query.filter(([k]) => k !== '_cursor');
@@ -60,7 +65,9 @@ export class SearchService {
         throw new Error('a restricted search must name its resource types');
       }
     }
-    return { ...plan, where: and(plan.where, restriction), cursor };
+    // Without `_total`, report the total: clients (and US Core) expect it, and the indexes make it cheap.
+    const total = query.some(([k]) => k === '_total') ? plan.total : 'accurate';
+    return { ...plan, where: and(plan.where, restriction), cursor, total };
   }
 
   /** The current resources matching `query` (at most `limit`); used by conditional create/update/delete. */

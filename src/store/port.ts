@@ -90,3 +90,20 @@ export class VersionConflict extends Error {
     this.name = 'VersionConflict';
   }
 }
+
+/**
+ * Optional store capability for reindexing (kept off the main port on purpose: operational methods
+ * do not belong in ResourceStore). Replaces index rows of resources without writing new versions.
+ */
+export interface IndexMaintenance {
+  /**
+   * Replaces the index rows of each given version, but only where it is still the current version
+   * (a write that happened meanwhile already indexed itself). Returns how many were replaced.
+   */
+  replaceIndexes(entries: readonly VersionWrite[]): Promise<number>;
+}
+
+/** True when the store supports reindexing. */
+export function supportsReindex(store: ResourceStore): store is ResourceStore & IndexMaintenance {
+  return typeof (store as Partial<IndexMaintenance>).replaceIndexes === 'function';
+}

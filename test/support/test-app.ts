@@ -49,6 +49,7 @@ export async function startTestServer(
   };
   const { config: _c, env: _e, log: _l, ...deps } = overrides;
   const app = createApp({ ...deps, config, store, log });
+  await app.ready;
   server.on('request', app.http);
   return {
     base, root, app, store, dataDir,
