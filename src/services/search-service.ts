@@ -137,7 +137,7 @@ export class SearchService {
   private async forward(store: ResourceStore, spec: IncludeSpec, from: StoredVersion[], restrict?: Restriction): Promise<StoredVersion[]> {
     const byType = new Map<string, Set<string>>();
     for (const v of from) {
-      if (v.resourceType !== spec.sourceType) continue;
+      if (spec.sourceType !== '*' && v.resourceType !== spec.sourceType) continue;
       const rows = this.indexer.extract(JSON.parse(v.json) as Record<string, unknown>);
       for (const row of rows) {
         if (row.kind !== 'reference' || !row.targetType || !row.targetId) continue;
@@ -162,7 +162,7 @@ export class SearchService {
     const refs: Clause[] = targets.map((t) => ({
       kind: 'reference', param: { code: spec.param, type: 'reference' }, targetType: t.resourceType, id: t.id,
     }));
-    if (refs.length === 0 || spec.param === '*') return [];
+    if (refs.length === 0 || spec.param === '*' || spec.sourceType === '*') return [];
     const where = and({ kind: 'or', clauses: refs }, restrict?.(spec.sourceType));
     const page = await store.search({ types: [spec.sourceType], where, sort: [], count: this.maxCount, total: 'none' });
     return page.items;
