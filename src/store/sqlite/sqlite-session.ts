@@ -1,0 +1,138 @@
+import type Database from 'better-sqlite3';
+import type { IndexValue } from '../index-values.js';
+import { VersionConflict, type HistoryScope, type Page, type PageRequest, type StoredVersion, type VersionWrite } from '../port.js';
+import type { StoreQuery } from '../../search/plan.js';
+import { historyPage } from './history.js';
+import { INDEX_KINDS, INDEX_TABLES } from './schema.js';
+import { searchPage } from './search-page.js';
+import { StatementCache } from './statement-cache.js';
+import { toVersion, VERSION_COLUMNS, type VersionRow } from './rows.js';
+
+/**
+ * The synchronous operations of the store on one connection, with every fixed statement prepared once.
+ * Used on the read-only connection for reads outside transactions, and on the write connection for
+ * writes and for the reads of a transaction (which must see its own uncommitted writes).
+ */
+export class SqliteSession {
+  readonly cache: StatementCache;
+  private readonly readStmt: Database.Statement;
+  private readonly vreadStmt: Database.Statement;
+  private writeFn: ((w: VersionWrite, expected: string | null) => void) | undefined;
+
+  constructor(readonly db: Database.Database) {
+    this.cache = new StatementCache(db);
+    this.readStmt = db.prepare(`SELECT ${VERSION_COLUMNS} FROM resources WHERE type = ? AND id = ?`);
+    this.vreadStmt = db.prepare(
+      `SELECT ${VERSION_COLUMNS} FROM versions WHERE rid = (SELECT rid FROM resources WHERE type = ? AND id = ?) AND version_id = ?`,
+    );
+  }
+
+  /** The current version (possibly a tombstone), or undefined; one lookup in the (type, id) index. */
+  read(type: string, id: string): StoredVersion | undefined {
+    const row = this.readStmt.get(type, id) as VersionRow | undefined;
+    return row === undefined ? undefined : toVersion(row);
+  }
+
+  /** Current versions of the given references that exist, in request order, each at most once. */
+  readMany(refs: { resourceType: string; id: string }[]): StoredVersion[] {
+    const seen = new Set<string>();
+    const out: StoredVersion[] = [];
+    for (const ref of refs) {
+      const key = `${ref.resourceType}/${ref.id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const v = this.read(ref.resourceType, ref.id);
+      if (v !== undefined) out.push(v);
+    }
+    return out;
+  }
+
+  /** One version of a resource, or undefined. */
+  vread(type: string, id: string, versionId: string): StoredVersion | undefined {
+    const row = this.vreadStmt.get(type, id, versionId) as VersionRow | undefined;
+    return row === undefined ? undefined : toVersion(row);
+  }
+
+  /** A page of history (see history.ts). */
+  history(scope: HistoryScope, page: PageRequest): Page<StoredVersion> {
+    return historyPage(this.cache, scope, page);
+  }
+
+  /** A page of search results (see search-page.ts). */
+  search(query: StoreQuery): Page<StoredVersion> {
+    return searchPage(this.cache, query);
+  }
+
+  /**
+   * Compare-and-set write of one version and its index rows, atomic on its own (a transaction, or a
+   * savepoint when a transaction is already open on this connection). Only valid on the write connection.
+   */
+  write(w: VersionWrite, expected: string | null): void {
+    this.writeFn ??= this.prepareWrite();
+    this.writeFn(w, expected);
+  }
+
+  private prepareWrite(): (w: VersionWrite, expected: string | null) => void {
+    const db = this.db;
+    const current = db.prepare('SELECT rid, version_id FROM resources WHERE type = ? AND id = ?');
+    const insertResource = db.prepare(
+      'INSERT INTO resources (type, id, version_id, last_updated, deleted, method, json) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    const updateResource = db.prepare(
+      'UPDATE resources SET version_id = ?, last_updated = ?, deleted = ?, method = ?, json = ? WHERE rid = ?',
+    );
+    const insertVersion = db.prepare(
+      'INSERT INTO versions (rid, type, id, version_id, last_updated, deleted, method, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const clearIndex = INDEX_KINDS.map((k) => db.prepare(`DELETE FROM ${INDEX_TABLES[k]} WHERE rid = ?`));
+    const insertIndex = prepareIndexInserts(db);
+    const tx = db.transaction((w: VersionWrite, expected: string | null) => {
+      const v = w.version;
+      const cur = current.get(v.resourceType, v.id) as { rid: number; version_id: string } | undefined;
+      const actual = cur?.version_id ?? null;
+      if (actual !== expected) throw new VersionConflict(v.resourceType, v.id, actual);
+      const deleted = v.deleted ? 1 : 0;
+      let rid: number;
+      if (cur === undefined) {
+        rid = Number(insertResource.run(v.resourceType, v.id, v.versionId, v.lastUpdated, deleted, v.method, v.json).lastInsertRowid);
+      } else {
+        rid = cur.rid;
+        updateResource.run(v.versionId, v.lastUpdated, deleted, v.method, v.json, rid);
+        for (const stmt of clearIndex) stmt.run(rid);
+      }
+      insertVersion.run(rid, v.resourceType, v.id, v.versionId, v.lastUpdated, deleted, v.method, v.json);
+      // Index rows describe the current version only; a tombstone has none.
+      if (!v.deleted) for (const value of w.index) insertIndex(rid, value);
+    });
+    // IMMEDIATE takes the write lock at BEGIN; inside an open transaction better-sqlite3 uses a savepoint.
+    return (w, expected) => tx.immediate(w, expected);
+  }
+}
+
+function prepareIndexInserts(db: Database.Database): (rid: number, v: IndexValue) => void {
+  const s = db.prepare('INSERT INTO idx_string (rid, param, grp, value, exact) VALUES (?, ?, ?, ?, ?)');
+  const t = db.prepare('INSERT INTO idx_token (rid, param, grp, system, code) VALUES (?, ?, ?, ?, ?)');
+  const d = db.prepare('INSERT INTO idx_date (rid, param, grp, low, high) VALUES (?, ?, ?, ?, ?)');
+  const n = db.prepare('INSERT INTO idx_number (rid, param, grp, low, high, value) VALUES (?, ?, ?, ?, ?, ?)');
+  const q = db.prepare(
+    'INSERT INTO idx_quantity (rid, param, grp, system, code, unit, low, high, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const r = db.prepare('INSERT INTO idx_reference (rid, param, grp, target_type, target_id, url) VALUES (?, ?, ?, ?, ?, ?)');
+  const u = db.prepare('INSERT INTO idx_uri (rid, param, grp, value) VALUES (?, ?, ?, ?)');
+  return (rid, v) => {
+    const g = v.group ?? null;
+    switch (v.kind) {
+      case 'string': s.run(rid, v.param, g, v.value, v.exact); return;
+      case 'token': t.run(rid, v.param, g, v.system, v.code); return;
+      case 'date': d.run(rid, v.param, g, v.low, v.high); return;
+      case 'number': n.run(rid, v.param, g, v.low, v.high, v.value); return;
+      case 'quantity': q.run(rid, v.param, g, v.system, v.code, v.unit, v.low, v.high, v.value); return;
+      case 'reference': r.run(rid, v.param, g, v.targetType, v.targetId, v.url); return;
+      case 'uri': u.run(rid, v.param, g, v.value); return;
+      default: {
+        const never: never = v;
+        throw new Error(`unknown index kind ${(never as { kind: string }).kind}`);
+      }
+    }
+  };
+}

@@ -1,0 +1,210 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type {
+  HistoryScope, Page, PageRequest, ResourceStore, StoreCapabilities, StoredVersion, VersionWrite,
+} from '../port.js';
+import type { StoreQuery } from '../../search/plan.js';
+import { Mutex } from './mutex.js';
+import { migrate } from './schema.js';
+import { SqliteSession } from './sqlite-session.js';
+
+/** Options of `SqliteStore.open`. */
+export interface SqliteStoreOptions {
+  /** Directory of the database file; created (with parents) when missing. */
+  dataDir: string;
+  /** Database file name inside dataDir; `vesta.sqlite` by default. */
+  fileName?: string;
+  /** FULL (default) fsyncs every commit, so an acknowledged write survives power loss; NORMAL may lose the last ones. */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** How long a connection waits for a lock held by another process before failing, in ms (default 5000). */
+  busyTimeoutMs?: number;
+}
+
+const CAPABILITIES: StoreCapabilities = { transactions: true, name: 'sqlite' };
+
+/**
+ * The embedded ResourceStore on one SQLite file in WAL mode. All writes go through one write connection
+ * serialized by an async mutex (a transaction holds it from BEGIN IMMEDIATE to COMMIT/ROLLBACK); every read
+ * outside a transaction runs on a separate read-only connection, so it sees only committed data.
+ */
+export class SqliteStore implements ResourceStore {
+  readonly capabilities = CAPABILITIES;
+  private readonly mutex = new Mutex();
+  private closed = false;
+
+  private constructor(
+    private readonly writer: SqliteSession,
+    private readonly reader: SqliteSession,
+  ) {}
+
+  /** Opens (creating when needed) `<dataDir>/vesta.sqlite`, applies the schema and the durability pragmas. */
+  static open(opts: SqliteStoreOptions): SqliteStore {
+    fs.mkdirSync(opts.dataDir, { recursive: true });
+    const file = path.join(opts.dataDir, opts.fileName ?? 'vesta.sqlite');
+    const busy = opts.busyTimeoutMs ?? 5000;
+    const w = new Database(file);
+    try {
+      w.pragma(`busy_timeout = ${Math.max(0, Math.floor(busy))}`);
+      w.pragma('journal_mode = WAL');
+      w.pragma(`synchronous = ${opts.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
+      w.pragma('foreign_keys = OFF');
+      migrate(w);
+    } catch (err) {
+      w.close();
+      throw err;
+    }
+    const r = new Database(file, { readonly: true });
+    r.pragma(`busy_timeout = ${Math.max(0, Math.floor(busy))}`);
+    return new SqliteStore(new SqliteSession(w), new SqliteSession(r));
+  }
+
+  /** Durable once resolved; rejects with VersionConflict (changing nothing) when `expectedVersion` is not current. */
+  write(w: VersionWrite, expectedVersion: string | null): Promise<void> {
+    return this.mutex.run(() => {
+      this.assertOpen();
+      this.writer.write(w, expectedVersion);
+    });
+  }
+
+  /** The current version, possibly a tombstone (FHIR R4 http.html#read). */
+  async read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
+    this.assertOpen();
+    return this.reader.read(resourceType, id);
+  }
+
+  /** Current versions of the references that exist. */
+  async readMany(refs: { resourceType: string; id: string }[]): Promise<StoredVersion[]> {
+    this.assertOpen();
+    return this.reader.readMany(refs);
+  }
+
+  /** One version (FHIR R4 http.html#vread). */
+  async vread(resourceType: string, id: string, versionId: string): Promise<StoredVersion | undefined> {
+    this.assertOpen();
+    return this.reader.vread(resourceType, id, versionId);
+  }
+
+  /** Versions newest first (FHIR R4 http.html#history). */
+  async history(scope: HistoryScope, page: PageRequest): Promise<Page<StoredVersion>> {
+    this.assertOpen();
+    return this.reader.history(scope, page);
+  }
+
+  /** Current, non-deleted matches, one page (FHIR R4 search.html). */
+  async search(query: StoreQuery): Promise<Page<StoredVersion>> {
+    this.assertOpen();
+    return this.reader.search(query);
+  }
+
+  /**
+   * Runs `work` in one SQLite transaction: commits when it resolves, rolls back and rethrows when it rejects.
+   * Other callers wait for the mutex to write and read committed data from the read connection meanwhile.
+   * `work` must use `tx`, not this store, for writes (writing through this store would wait for itself).
+   */
+  transaction<T>(work: (tx: ResourceStore) => Promise<T>): Promise<T> {
+    return this.mutex.run(async () => {
+      this.assertOpen();
+      const db = this.writer.db;
+      db.exec('BEGIN IMMEDIATE');
+      const tx = new SqliteTransaction(this.writer);
+      try {
+        const result = await work(tx);
+        db.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw err;
+      } finally {
+        tx.end();
+      }
+    });
+  }
+
+  /** True when both connections answer a trivial query. */
+  async ping(): Promise<boolean> {
+    if (this.closed) return false;
+    try {
+      this.reader.db.prepare('SELECT 1').get();
+      this.writer.db.prepare('SELECT 1').get();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Waits for running writes and transactions, then closes both connections; calling it again is harmless. */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    return this.mutex.run(() => {
+      this.reader.db.close();
+      // Refreshes planner statistics where they drifted (SQLite's advice for closing a connection).
+      try {
+        this.writer.db.pragma('optimize');
+      } finally {
+        this.writer.db.close();
+      }
+    });
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('the SQLite store is closed');
+  }
+}
+
+/**
+ * The `tx` view handed to transaction work: reads and writes on the write connection inside the open
+ * transaction (so reads see the transaction's own writes); it stops working once the transaction ends.
+ */
+class SqliteTransaction implements ResourceStore {
+  readonly capabilities = CAPABILITIES;
+  private active = true;
+
+  constructor(private readonly session: SqliteSession) {}
+
+  end(): void {
+    this.active = false;
+  }
+
+  async write(w: VersionWrite, expectedVersion: string | null): Promise<void> {
+    this.session.write(w, this.check(expectedVersion));
+  }
+
+  async read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
+    return this.session.read(this.check(resourceType), id);
+  }
+
+  async readMany(refs: { resourceType: string; id: string }[]): Promise<StoredVersion[]> {
+    return this.session.readMany(this.check(refs));
+  }
+
+  async vread(resourceType: string, id: string, versionId: string): Promise<StoredVersion | undefined> {
+    return this.session.vread(this.check(resourceType), id, versionId);
+  }
+
+  async history(scope: HistoryScope, page: PageRequest): Promise<Page<StoredVersion>> {
+    return this.session.history(this.check(scope), page);
+  }
+
+  async search(query: StoreQuery): Promise<Page<StoredVersion>> {
+    return this.session.search(this.check(query));
+  }
+
+  /** Nested transactions run inline, inside the enclosing one. */
+  async transaction<T>(work: (tx: ResourceStore) => Promise<T>): Promise<T> {
+    return work(this.check(this));
+  }
+
+  async ping(): Promise<boolean> {
+    return this.active;
+  }
+
+  /** Closing a transaction view does nothing: the enclosing transaction owns the connection. */
+  async close(): Promise<void> {}
+
+  private check<T>(value: T): T {
+    if (!this.active) throw new Error('the transaction has already ended');
+    return value;
+  }
+}
