@@ -18,6 +18,7 @@ export class SqliteSession {
   private readonly readStmt: Database.Statement;
   private readonly vreadStmt: Database.Statement;
   private writeFn: ((w: VersionWrite, expected: string | null) => void) | undefined;
+  private replaceFn: ((w: VersionWrite) => boolean) | undefined;
 
   constructor(readonly db: Database.Database) {
     this.cache = new StatementCache(db);
@@ -106,6 +107,31 @@ export class SqliteSession {
     });
     // IMMEDIATE takes the write lock at BEGIN; inside an open transaction better-sqlite3 uses a savepoint.
     return (w, expected) => tx.immediate(w, expected);
+  }
+
+  /**
+   * Replaces the index rows of a version if it is still the current, non-deleted version; returns whether it
+   * did. Used by reindexing, which must never overwrite the index of a newer write.
+   */
+  replaceIndex(w: VersionWrite): boolean {
+    this.replaceFn ??= this.prepareReplace();
+    return this.replaceFn(w);
+  }
+
+  private prepareReplace(): (w: VersionWrite) => boolean {
+    const db = this.db;
+    const current = db.prepare('SELECT rid, version_id, deleted FROM resources WHERE type = ? AND id = ?');
+    const clearIndex = INDEX_KINDS.map((k) => db.prepare(`DELETE FROM ${INDEX_TABLES[k]} WHERE rid = ?`));
+    const insertIndex = prepareIndexInserts(db);
+    const tx = db.transaction((w: VersionWrite): boolean => {
+      const v = w.version;
+      const cur = current.get(v.resourceType, v.id) as { rid: number; version_id: string; deleted: number } | undefined;
+      if (!cur || cur.deleted || cur.version_id !== v.versionId) return false;
+      for (const stmt of clearIndex) stmt.run(cur.rid);
+      for (const value of w.index) insertIndex(cur.rid, value);
+      return true;
+    });
+    return (w) => tx.immediate(w);
   }
 }
 
