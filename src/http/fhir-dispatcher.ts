@@ -30,6 +30,12 @@ function bodyKinds(spec: InteractionSpec): BodyKind[] | undefined {
   }
 }
 
+/** True when the request carries a body (a non-zero Content-Length or chunked encoding). */
+function hasBody(req: Request): boolean {
+  const len = req.headers['content-length'];
+  return (len !== undefined && len !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
 /** Express headers flattened to lower-case single strings. */
 function headersOf(req: Request): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
@@ -50,14 +56,13 @@ export function fhirDispatcher(deps: Deps, hooks: Hooks, authenticator: Authenti
       const q = url.indexOf('?');
       const path = q >= 0 ? url.slice(0, q) : url;
       const query: [string, string][] = q >= 0 ? [...new URLSearchParams(url.slice(q + 1))] : [];
-      const route = matchRoute(path, deps.resourceTypes);
+      const route = matchRoute(path, deps.resourceTypes, { deferInvalidId: true });
       state.route = route.template;
       const method = req.method === 'HEAD' ? 'GET' : req.method;
       const spec = findInteraction(table, route.shape, method);
       if (!spec) throw methodNotAllowed(`${req.method} is not allowed on ${route.template}`, allowedMethods(table, route.shape));
       state.interaction = spec.name;
       const format = query.find(([k]) => k === '_format')?.[1];
-      negotiate(format, req.headers.accept);
       const headers = headersOf(req);
       const initial: FhirRequest = {
         requestId: state.requestId, interaction: spec.name, method, query, headers, auth: ANONYMOUS,
@@ -69,9 +74,14 @@ export function fhirDispatcher(deps: Deps, hooks: Hooks, authenticator: Authenti
       if (route.operation) initial.operation = route.operation;
       if (route.compartment) initial.compartment = route.compartment;
       const kinds = bodyKinds(spec);
+      // Route problems and format negotiation fail inside the pipeline so that the attempt is audited.
       const load = async (r: FhirRequest): Promise<FhirRequest> => {
+        if (route.invalid) throw route.invalid;
+        negotiate(format, req.headers.accept);
         const auth = await authenticator.authenticate(headers);
         if (!kinds) return { ...r, auth };
+        // Operations such as $reindex may be invoked without a body (FHIR R4 operations.html#executing).
+        if (spec.name === 'operation' && !hasBody(req)) return { ...r, auth };
         const kind = checkContentType(req.headers['content-type'], kinds);
         const text = await readBody(req, deps.config.maxBodyBytes);
         return { ...r, auth, body: kind === 'form' ? text : parseJson(text) };
