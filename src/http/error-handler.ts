@@ -10,7 +10,7 @@ import { sendResult } from './respond.js';
  * stack go to the log only.
  */
 export function errorHandler(log: Logger) {
-  return (err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const state = requestState(res);
     const requestId = state?.requestId ?? 'unknown';
     let fhirError: FhirError;
@@ -25,7 +25,9 @@ export function errorHandler(log: Logger) {
       res.destroy();
       return;
     }
-    sendResult(res, { status: fhirError.status, headers: fhirError.headers, body: fhirError.outcome }, false);
+    // `_pretty` applies to every response, errors included (FHIR R4 http.html#parameters).
+    const pretty = /[?&]_pretty=true(?:&|$)/.test(req.url);
+    sendResult(res, { status: fhirError.status, headers: fhirError.headers, body: fhirError.outcome }, pretty);
   };
 }
 

@@ -9,7 +9,7 @@ import type { InteractionSpec } from '../interactions/table.js';
 import { notFound } from '../fhir/outcome.js';
 import { errorHandler } from './error-handler.js';
 import { fhirDispatcher } from './fhir-dispatcher.js';
-import { requestContext } from './request-context.js';
+import { requestContext, requestState } from './request-context.js';
 
 /** Everything the HTTP layer needs from the composition root. */
 export interface HttpAppOptions {
@@ -37,9 +37,11 @@ export function createHttpApp(opts: HttpAppOptions): Express {
     strictTransportSecurity: { maxAge: 31536000, includeSubDomains: true },
   }));
   app.get('/healthz', (_req, res) => {
+    requestState(res).route = '/healthz';
     res.status(200).json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    requestState(res).route = '/readyz';
     const ok = await opts.deps.store.ping().catch(() => false);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'store unavailable' });
   });

@@ -1,4 +1,5 @@
 import { badRequest, notFound } from '../fhir/outcome.js';
+import type { FhirError } from '../fhir/outcome.js';
 import { isValidId } from '../fhir/ids.js';
 import type { RouteShape } from '../interactions/table.js';
 
@@ -12,6 +13,11 @@ export interface RouteMatch {
   versionId?: string;
   operation?: string;
   compartment?: { type: 'Patient'; id: string };
+  /**
+   * A malformed id or version in an otherwise recognised route: kept rather than thrown so the dispatcher can
+   * raise it inside the interaction pipeline, where the failed attempt is audited (DESIGN principle 8).
+   */
+  invalid?: FhirError;
 }
 
 const OP = /^\$[A-Za-z][A-Za-z0-9\-]{0,63}$/;
@@ -26,18 +32,27 @@ function decode(seg: string): string {
 
 /**
  * Maps a path below the FHIR base to a route shape. Unknown resource types are 404 and malformed ids
- * 400, both with an OperationOutcome, before any handler runs.
+ * 400, both with an OperationOutcome, before any handler runs; with `deferInvalidId` the 400 is returned
+ * in `invalid` instead of thrown.
  */
-export function matchRoute(path: string, types: ReadonlySet<string>): RouteMatch {
+export function matchRoute(path: string, types: ReadonlySet<string>, opts: { deferInvalidId?: boolean } = {}): RouteMatch {
   const segs = path.split('/').filter((s) => s.length > 0).map(decode);
   const type = (t: string): string => {
     if (!types.has(t)) throw notFound(`Unknown resource type '${t.slice(0, 64)}'`);
     return t;
   };
+  let invalid: FhirError | undefined;
   const id = (v: string): string => {
-    if (!isValidId(v)) throw badRequest(`Invalid id: must be 1-64 characters of A-Z, a-z, 0-9, '-' and '.'`);
+    if (!isValidId(v)) invalid ??= badRequest(`Invalid id: must be 1-64 characters of A-Z, a-z, 0-9, '-' and '.'`);
     return v;
   };
+  const route = shapeOf(segs, type, id);
+  if (invalid && !opts.deferInvalidId) throw invalid;
+  if (invalid) route.invalid = invalid;
+  return route;
+}
+
+function shapeOf(segs: string[], type: (t: string) => string, id: (v: string) => string): RouteMatch {
   const [a, b, c, d] = segs;
   switch (segs.length) {
     case 0:

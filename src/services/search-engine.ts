@@ -40,7 +40,13 @@ export function createSearchEngine(registry: SearchRegistry, config: Pick<Config
       }
       const params = [...registry.forType(type).values()]
         .filter((p) => p.expression !== undefined && !p.code.startsWith('_'))
-        .map((p) => ({ name: p.code, type: p.type, definition: p.url }));
+        .map((p) => {
+          const parts: string[] = [];
+          if (p.modifiers.length > 0) parts.push(`Modifiers: ${p.modifiers.map((m) => `:${m}`).join(', ')}.`);
+          if (p.comparators.length > 0) parts.push(`Prefixes: ${p.comparators.join(', ')}.`);
+          if (p.type === 'reference') parts.push('Chaining and _has are supported.');
+          return { name: p.code, type: p.type, definition: p.url, documentation: parts.join(' ') || undefined };
+        });
       return { params, include: INCLUDE_TARGETS(registry, type), revinclude: revIncludes.get(type) ?? [] };
     },
   };
