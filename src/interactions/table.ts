@@ -6,6 +6,7 @@ import { historyInstance, historySystem, historyType } from './history.js';
 import { searchCompartment, searchSystem, searchType } from './search.js';
 import { operation } from './operations.js';
 import { metadata } from './metadata.js';
+import { bundle } from './bundle.js';
 
 /** HTTP methods FHIR REST uses. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -51,6 +52,10 @@ export const INTERACTIONS: InteractionSpec[] = [
   { name: 'search-type', method: 'GET', shape: 'compartment', scope: 's', audit: 'E', handle: searchCompartment },
   { name: 'search-system', method: 'GET', shape: 'system', scope: 's', audit: 'E', handle: searchSystem },
   { name: 'search-system', method: 'POST', shape: 'system-search', scope: 's', audit: 'E', handle: searchSystem },
+  // One route serves both Bundle types (the handler reads Bundle.type); both rows exist so the CapabilityStatement
+  // lists both, and routing takes the first.
+  { name: 'transaction', method: 'POST', shape: 'system', scope: null, audit: 'E', handle: bundle },
+  { name: 'batch', method: 'POST', shape: 'system', scope: null, audit: 'E', handle: bundle },
   { name: 'operation', method: 'POST', shape: 'type-operation', scope: null, audit: 'E', handle: operation },
   { name: 'operation', method: 'POST', shape: 'system-operation', scope: null, audit: 'E', handle: operation },
   { name: 'operation', method: 'GET', shape: 'system-operation', scope: null, audit: 'E', handle: operation },
