@@ -18,6 +18,10 @@ export function sendResult(res: ServerResponse, result: FhirResult, pretty: bool
     headers['Content-Type'] = FHIR_JSON;
     headers['Content-Length'] = String(Buffer.byteLength(payload));
   }
+  // Once the server has stopped listening (graceful shutdown), answer with Connection: close. node:http
+  // closes only connections that are idle when close() is called, so a keep-alive connection whose request
+  // was in flight would otherwise hold the process open until the grace period or keep-alive timeout ends.
+  if ((res.socket as { server?: { listening?: boolean } } | null)?.server?.listening === false) headers.Connection = 'close';
   res.writeHead(result.status, headers);
   res.end(payload);
 }

@@ -1,0 +1,228 @@
+/**
+ * Search bench (issue #3): FHIR searches on a realistic population at two sizes, 5,000 Patients (~125k resources)
+ * and 50,000 Patients (~1.25M resources).
+ *
+ * For each size: seed the population in-process through the real write path (bench/search/seed.ts; reused from
+ * /tmp when a complete seed exists), start `node dist/src/main.js` on it, check sampled answers against the
+ * generator (status, Bundle.total, entry counts, sort order), time requests one at a time, then run autocannon
+ * (16 connections, BENCH_DURATION s) per query with new parameter values on every request. Prints a table per
+ * size and the p50 ratio large/small; for a query that misses a target it prints the SQLite plans of its SQL.
+ *
+ * Targets: p50 < 5 ms and p99 < 30 ms for patient-scoped queries; p50(1.25M) within 1.5x of p50(125k).
+ *
+ * Run: `npx tsc -p tsconfig.json && node dist/bench/search-bench.js [--reseed]`
+ * Environment: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2), BENCH_CONNECTIONS (default 16),
+ * BENCH_SEARCH_SIZES (Patients, default "5000,50000"), BENCH_SEARCH_DIR (default $TMPDIR/vesta-search-bench),
+ * BENCH_RESEED=1 (same as --reseed), BENCH_SEARCH_SAMPLES (checked requests per query, default 25),
+ * BENCH_SERIAL (one-at-a-time requests per query, default 200).
+ * Exit code 1 when a server failed, an answer was wrong or a response was not 2xx; missed targets are reported.
+ */
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import type autocannon from 'autocannon';
+import { Rng } from './lib/generate.js';
+import { warmAndRun, type LoadResult } from './lib/load.js';
+import { fmt, formatTable, machineInfo } from './lib/report.js';
+import { startServer, type ServerHandle } from './lib/server-process.js';
+import { loadBenchSettings } from './lib/settings.js';
+import { vestaSpec } from './lib/targets.js';
+import { DEFAULT_SEED } from './search/generate-population.js';
+import { explainSearches, formatExplained } from './search/explain.js';
+import { searchQueries, type SearchQuery } from './search/queries.js';
+import { describeSeed, ensureSeeded, type SeededPopulation } from './search/seed.js';
+import { serialLatency, verifyQuery, type SerialLatency, type VerifyResult } from './search/verify.js';
+
+/** Latency targets of issue #3. */
+export const TARGETS = { p50Ms: 5, p99Ms: 30, p50Growth: 1.5 } as const;
+
+/** Everything measured for one query on one population. */
+export interface QueryRun {
+  name: string;
+  patientScoped: boolean;
+  verify: VerifyResult;
+  serial?: SerialLatency;
+  load?: LoadResult;
+}
+
+/** One population: its seed report and the query runs. */
+export interface PopulationRun {
+  patients: number;
+  seed: SeededPopulation;
+  queries: QueryRun[];
+  error?: string;
+}
+
+/** The whole search bench. */
+export interface SearchBenchResult {
+  machine: string;
+  populations: PopulationRun[];
+  /** Every answer checked was right, every response 2xx and no server failed. */
+  clean: boolean;
+}
+
+function intEnv(name: string, fallback: number): number {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive whole number, got "${raw}"`);
+  return n;
+}
+
+function sizesFromEnv(): number[] {
+  const raw = process.env.BENCH_SEARCH_SIZES?.trim() || '5000,50000';
+  return raw.split(',').map((s) => {
+    const n = Number(s.trim());
+    if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_SEARCH_SIZES must list Patient counts, got "${raw}"`);
+    return n;
+  });
+}
+
+/** autocannon requests that draw a fresh sampled path for every request. */
+function loadRequests(query: SearchQuery, headers: Record<string, string>, seed: number): autocannon.Request[] {
+  const rng = new Rng(seed);
+  return [{
+    method: 'GET',
+    path: query.sample(new Rng(seed)).path,
+    headers: { Accept: 'application/fhir+json', ...headers },
+    setupRequest: (req) => {
+      req.path = query.sample(rng).path;
+      return req;
+    },
+  }];
+}
+
+/** Starts Vesta on an existing data dir (startServer's own temp dir stays unused and is removed on stop). */
+function startOn(dataDir: string): Promise<ServerHandle> {
+  return startServer({ ...vestaSpec, name: 'vesta-search', env: (port, host, tmp) => ({ ...vestaSpec.env(port, host, tmp), VESTA_DATA_DIR: dataDir }) });
+}
+
+function missesTargets(run: QueryRun): boolean {
+  if (!run.load) return false;
+  // A run whose requests timed out has no meaningful percentiles: it missed whatever its numbers say.
+  if (run.load.completed === 0 || run.load.timeouts > 0) return true;
+  return run.patientScoped && (run.load.latencyP50Ms >= TARGETS.p50Ms || run.load.latencyP99Ms >= TARGETS.p99Ms);
+}
+
+async function benchPopulation(patients: number, force: boolean): Promise<PopulationRun> {
+  const settings = loadBenchSettings();
+  const samples = intEnv('BENCH_SEARCH_SAMPLES', 25);
+  const serialCount = intEnv('BENCH_SERIAL', 200);
+  console.log(`\n# Population: ${patients} Patients`);
+  const seed = await ensureSeeded({ patients, force });
+  console.log(describeSeed(seed));
+  const run: PopulationRun = { patients, seed, queries: [] };
+  const queries = searchQueries({ seed: DEFAULT_SEED, patients });
+  const server = await startOn(seed.dataDir);
+  console.log(`server ready at ${server.fhirBase} (pid ${server.pid})`);
+  try {
+    for (const [qi, query] of queries.entries()) {
+      const verify = await verifyQuery(server.origin, query, samples, 1000 + qi);
+      const qr: QueryRun = { name: query.name, patientScoped: query.patientScoped, verify };
+      run.queries.push(qr);
+      console.log(`${query.name}: ${verify.checked - verify.failed}/${verify.checked} sampled answers correct`);
+      for (const f of verify.failures) console.log(`  WRONG ${f}`);
+      qr.serial = await serialLatency(server.origin, query, serialCount, 2000 + qi);
+      qr.load = await warmAndRun(server, () => loadRequests(query, server.headers, 3000 + qi), {
+        title: query.name, durationSec: settings.durationSec, warmupSec: settings.warmupSec, connections: settings.connections,
+      });
+      console.log(`  ${fmt(qr.load.requestsPerSec)} req/s, p50 ${qr.load.latencyP50Ms} ms, p99 ${qr.load.latencyP99Ms} ms, ` +
+        `non-2xx ${qr.load.non2xx}; one at a time: p50 ${fmt(qr.serial.p50Ms, 2)} ms, p99 ${fmt(qr.serial.p99Ms, 2)} ms`);
+      if (!server.alive()) throw new Error(`server died during ${query.name}:\n${server.outputTail()}`);
+    }
+  } catch (err) {
+    run.error = err instanceof Error ? err.message : String(err);
+    console.error(`population ${patients} failed: ${run.error}`);
+  } finally {
+    await server.stop();
+  }
+  const slow = queries.filter((q, i) => run.queries[i] !== undefined && missesTargets(run.queries[i]!));
+  if (slow.length > 0) {
+    console.log(`\nSQLite plans of the queries that miss a target (${patients} Patients):`);
+    const rng = new Rng(77);
+    console.log(formatExplained(await explainSearches(seed.dataDir, slow.map((q) => q.sample(rng).path.replace(/^\/fhir\//, '')))));
+  }
+  return run;
+}
+
+/** A latency percentile for the tables; autocannon reports 0 when every request timed out. */
+function latency(load: LoadResult | undefined, which: 'latencyP50Ms' | 'latencyP99Ms'): string {
+  if (!load) return 'n/a';
+  if (load.completed === 0) return 'timeout';
+  return fmt(load[which]);
+}
+
+function populationTable(p: PopulationRun): string {
+  return formatTable(
+    ['query', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx+timeouts', 'correct', '1-at-a-time p50 ms', '1-at-a-time p99 ms'],
+    p.queries.map((q) => [
+      q.name, fmt(q.load?.requestsPerSec), latency(q.load, 'latencyP50Ms'), latency(q.load, 'latencyP99Ms'),
+      q.load ? String(q.load.non2xx + q.load.errors + q.load.timeouts) : 'n/a',
+      `${q.verify.checked - q.verify.failed}/${q.verify.checked}`, fmt(q.serial?.p50Ms, 2), fmt(q.serial?.p99Ms, 2),
+    ]),
+  );
+}
+
+function ratioTable(small: PopulationRun, large: PopulationRun): string {
+  const rows = small.queries.map((s) => {
+    const l = large.queries.find((q) => q.name === s.name);
+    const ratio = (a?: number, b?: number): string => (a === undefined || b === undefined || b === 0 ? 'n/a' : `${(a / b).toFixed(2)}x`);
+    const timedOut = !s.load?.completed || !l?.load?.completed;
+    const loadRatio = timedOut ? 'n/a' : ratio(l?.load?.latencyP50Ms, s.load?.latencyP50Ms);
+    const serialRatio = ratio(l?.serial?.p50Ms, s.serial?.p50Ms);
+    const serialOk = l?.serial && s.serial ? (l.serial.p50Ms / s.serial.p50Ms <= TARGETS.p50Growth ? 'yes' : 'NO') : 'n/a';
+    return [s.name, latency(s.load, 'latencyP50Ms'), latency(l?.load, 'latencyP50Ms'), loadRatio, fmt(s.serial?.p50Ms, 2), fmt(l?.serial?.p50Ms, 2), serialRatio, serialOk];
+  });
+  return formatTable(
+    ['query', `p50 ${small.patients}`, `p50 ${large.patients}`, 'ratio', `1-at-a-time p50 ${small.patients}`, `1-at-a-time p50 ${large.patients}`, 'ratio', `<= ${TARGETS.p50Growth}x`],
+    rows,
+  );
+}
+
+/** Runs the search bench at every configured size and prints the tables; see the file comment. */
+export async function runSearchBench(): Promise<SearchBenchResult> {
+  const force = process.argv.includes('--reseed') || process.env.BENCH_RESEED === '1';
+  const settings = loadBenchSettings();
+  const machine = machineInfo();
+  console.log(`# Vesta search bench\n${machine}\nautocannon: ${settings.connections} connections, ${settings.durationSec} s per query ` +
+    `after ${settings.warmupSec} s warm-up; parameter values change on every request`);
+  const populations: PopulationRun[] = [];
+  for (const patients of sizesFromEnv()) {
+    try {
+      populations.push(await benchPopulation(patients, force));
+    } catch (err) {
+      console.error(`population ${patients}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    }
+  }
+  console.log('\n# Results');
+  for (const p of populations) {
+    console.log(`\n## ${p.patients} Patients: ${describeSeed(p.seed)}${p.error ? `\nFAILED: ${p.error}` : ''}`);
+    console.log(formatTable(['query', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx+timeouts'], p.queries.map((q) => [
+      q.name, fmt(q.load?.requestsPerSec), latency(q.load, 'latencyP50Ms'), latency(q.load, 'latencyP99Ms'),
+      q.load ? String(q.load.non2xx + q.load.errors + q.load.timeouts) : 'n/a',
+    ])));
+    console.log(`\nWith correctness and one-request-at-a-time latency (client-timed, µs precision; autocannon rounds to whole ms):\n${populationTable(p)}`);
+    for (const q of p.queries.filter(missesTargets)) {
+      console.log(`target missed: ${q.name} p50 ${latency(q.load, 'latencyP50Ms')} ms (< ${TARGETS.p50Ms}), ` +
+        `p99 ${latency(q.load, 'latencyP99Ms')} ms (< ${TARGETS.p99Ms}), timeouts ${q.load?.timeouts ?? 0}`);
+    }
+  }
+  const small = populations[0];
+  const large = populations[populations.length - 1];
+  if (small && large && small !== large) {
+    console.log(`\n## p50 growth ${large.patients} / ${small.patients} Patients (target <= ${TARGETS.p50Growth}x)\n${ratioTable(small, large)}`);
+  }
+  const clean = populations.length === sizesFromEnv().length && populations.every((p) => p.error === undefined &&
+    p.queries.every((q) => q.verify.failed === 0 && q.load !== undefined && q.load.non2xx + q.load.errors + q.load.timeouts === 0));
+  console.log(`\n${clean ? 'all answers correct, all responses 2xx' : 'NOT CLEAN: see wrong answers, failures or non-2xx above'}`);
+  return { machine, populations, clean };
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  runSearchBench().then(
+    (r) => process.exit(r.clean ? 0 : 1),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
