@@ -93,7 +93,14 @@ function evalOn(c: Clause, resource: MatchResource, rows: readonly IndexValue[],
     case 'and': return c.clauses.every((x) => evalOn(x, resource, rows, ctx));
     case 'or': return c.clauses.some((x) => evalOn(x, resource, rows, ctx));
     case 'not': return !evalOn(c.clause, resource, rows, ctx);
-    case 'missing': return rows.some((r) => r.param === c.param.code) !== c.missing;
+    case 'missing': {
+      // A composite is present when one of its component rows (`<code>.<i>`) is; see store/index-values.ts.
+      const code = c.param.code;
+      const present = c.param.type === 'composite'
+        ? rows.some((r) => r.param.startsWith(`${code}.`))
+        : rows.some((r) => r.param === code);
+      return present !== c.missing;
+    }
     case 'string': case 'token': case 'range': case 'reference': case 'uri':
       return rows.some((r) => r.param === c.param.code && rowMatches(c, r));
     case 'composite': {
