@@ -22,7 +22,9 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
 }
 
 /** Parses JSON text; 400 with a generic message on failure (the parser's message may echo content). */
-export function parseJson(text: string): unknown {
+export function parseJson(raw: string): unknown {
+  // A UTF-8 byte order mark is allowed before JSON text (RFC 8259 section 8.1 lets parsers ignore it).
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   if (text.trim() === '') throw badRequest('The request body is empty; a JSON resource was expected', undefined, 'structure');
   try {
     return JSON.parse(text) as unknown;

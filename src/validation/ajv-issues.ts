@@ -1,3 +1,4 @@
+import { CALENDAR_KEYWORD, XHTML_KEYWORD } from './content-rules.js';
 import type { ErrorObject } from 'ajv';
 import type { Issue } from '../fhir/outcome.js';
 
@@ -66,6 +67,12 @@ function toIssue(root: string, error: ErrorObject): Issue | undefined {
       return issue('value', `Invalid value for ${at}: must be ${param(error, 'comparison')} ${param(error, 'limit')}`);
     case 'minLength':
       return issue('value', `Invalid value for ${at}: must not be empty`);
+    case 'minItems':
+      return issue('structure', `${at} must not be an empty array (omit the element instead)`);
+    case CALENDAR_KEYWORD:
+      return issue('value', `Invalid value for ${at}: not a real calendar date`);
+    case XHTML_KEYWORD:
+      return issue('value', `Invalid narrative at ${at}: the XHTML is not allowed (narrative.html#xhtml)`);
     case RESOURCE_TYPE_KEYWORD:
       return issue('structure', `${error.message ?? 'Invalid resourceType'} at ${at}`);
     case 'oneOf':

@@ -1,3 +1,4 @@
+import { CALENDAR_KEYWORD, XHTML_KEYWORD, isCalendarDate, xhtmlProblem } from './content-rules.js';
 import { Ajv } from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Issue } from '../fhir/outcome.js';
@@ -84,6 +85,8 @@ export function createSchemaValidator(): SchemaValidator {
       return errors.length === 0;
     },
   });
+  ajv.addKeyword({ keyword: CALENDAR_KEYWORD, type: 'string', errors: false, validate: (_s: unknown, data: unknown) => isCalendarDate(data) });
+  ajv.addKeyword({ keyword: XHTML_KEYWORD, type: 'string', errors: false, validate: (_s: unknown, data: unknown) => xhtmlProblem(data) === undefined });
   ajv.addSchema({ $id: schema.id, definitions: schema.definitions });
 
   return {

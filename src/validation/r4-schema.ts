@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import r4Model from 'fhirpath/fhir-context/r4';
 import { R4_RESOURCE_TYPES } from './resource-types.js';
+import { CALENDAR_KEYWORD, XHTML_KEYWORD } from './content-rules.js';
 
 /** A JSON Schema node as found in fhir.schema.json (draft-06 subset: $ref, properties, items, enum, const, pattern...). */
 export interface SchemaNode {
@@ -112,8 +113,34 @@ export function pruneToR4(source: { definitions: Record<string, SchemaNode> }, c
     };
   }
   for (const def of Object.values(definitions)) normalizePatterns(def);
+  for (const def of Object.values(definitions)) forbidEmptyArrays(def);
+  for (const name of ['date', 'dateTime', 'instant']) {
+    if (definitions[name]) definitions[name] = { ...definitions[name], [CALENDAR_KEYWORD]: true } as SchemaNode;
+  }
+  if (definitions.xhtml) definitions.xhtml = { ...definitions.xhtml, [XHTML_KEYWORD]: true } as SchemaNode;
   return { definitions, paths };
 }
+
+const YEAR_PATTERN = '^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)';
+
+/**
+ * FHIR JSON forbids empty arrays (json.html#arrays): every array in the schema gets `minItems: 1`; every
+ * date-like string gets the calendar check.
+ */
+function forbidEmptyArrays(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(forbidEmptyArrays);
+  if (typeof node !== 'object' || node === null) return;
+  const record = node as Record<string, unknown>;
+  if (record.type === 'array' && record.minItems === undefined) record.minItems = 1;
+  // Inline date-like choice elements (effectiveDateTime...) carry the date pattern instead of a $ref.
+  if (record.type === 'string' && typeof record.pattern === 'string' && record.pattern.startsWith(YEAR_PATTERN)) {
+    record[CALENDAR_KEYWORD] = true;
+  }
+  for (const [key, value] of Object.entries(record)) {
+    if (key !== 'enum' && key !== 'const') forbidEmptyArrays(value);
+  }
+}
+
 
 const WS = ' \\t\\n\\x0B\\f\\r';
 

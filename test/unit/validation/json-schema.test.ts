@@ -130,3 +130,25 @@ test('JSON pointers become FHIRPath-style expressions', () => {
   assert.equal(pointerToExpression('Patient', '/name/0/given/1'), 'Patient.name[0].given[1]');
   assert.equal(pointerToExpression('Bundle', '/entry/10/resource/a~1b~0c'), 'Bundle.entry[10].resource.a/b~c');
 });
+
+test('a date that matches the pattern but does not exist on the calendar is rejected', () => {
+  const issues = schema.validate({ resourceType: 'Patient', birthDate: '1980-02-30' });
+  assert.deepEqual(issues.map((i) => [i.code, i.expression?.[0]]), [['value', 'Patient.birthDate']]);
+  assert.deepEqual(schema.validate({ resourceType: 'Patient', birthDate: '2024-02-29' }), []);
+  const inline = schema.validate({ resourceType: 'Observation', status: 'final', code: { text: 'x' }, effectiveDateTime: '2021-04-31T10:00:00Z' });
+  assert.deepEqual(inline.map((i) => i.expression?.[0]), ['Observation.effectiveDateTime']);
+});
+
+test('an empty array is rejected because FHIR JSON forbids them', () => {
+  const issues = schema.validate({ resourceType: 'Patient', name: [] });
+  assert.deepEqual(issues.map((i) => [i.code, i.expression?.[0]]), [['structure', 'Patient.name']]);
+});
+
+test('narratives with scripts, event handlers or script URLs are rejected, plain and image narratives pass', () => {
+  const div = (inner: string) => ({ resourceType: 'Patient', text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${inner}</div>` } });
+  for (const bad of ['<script>alert(1)</script>', '<p onclick="x()">hi</p>', '<a href="javascript:alert(1)">x</a>', '<iframe src="x"></iframe>']) {
+    assert.deepEqual(schema.validate(div(bad)).map((i) => i.expression?.[0]), ['Patient.text.div'], bad);
+  }
+  assert.deepEqual(schema.validate(div('<p>Peter <b>Chalmers</b></p><img src="data:image/png;base64,AAAA"/>')), []);
+  assert.equal(schema.validate({ resourceType: 'Patient', text: { status: 'generated', div: '<p>no div root</p>' } }).length, 1);
+});
