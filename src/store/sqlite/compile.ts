@@ -1,84 +1,62 @@
 import { badRequest } from '../../fhir/outcome.js';
-import type { Clause, ParamRef, Prefix, SearchParamType, SortKey } from '../../search/plan.js';
-import { INDEX_KINDS, INDEX_TABLES, type IndexKind } from './schema.js';
+import type { Clause, ParamRef, SortKey } from '../../search/plan.js';
+import { Binder } from './binder.js';
+import { isLeaf, leafPredicate, leafTable, tablesOf, type Leaf } from './leaf-sql.js';
+import { driveRank, NOT_DRIVING } from './selectivity.js';
 
-/** A value bound to an SQL parameter. */
-export type SqlValue = string | number | null;
-
-/**
- * Collects bound parameters and fresh table aliases while a query is compiled. Placeholders are named by
- * position in the compile walk, so the SQL text depends only on the query's shape (and can be cached),
- * and every user value reaches SQLite as a bound parameter, never as SQL text.
- */
-export class Binder {
-  readonly params: Record<string, SqlValue> = {};
-  private n = 0;
-  private aliases = 0;
-
-  /** A placeholder bound to `value`. */
-  bind(value: SqlValue): string {
-    const name = `p${this.n++}`;
-    this.params[name] = value;
-    return `@${name}`;
-  }
-
-  /** A table alias not used anywhere else in this query. */
-  alias(prefix: string): string {
-    return `${prefix}${this.aliases++}`;
-  }
-}
+export { Binder, type SqlValue } from './binder.js';
 
 /** Beyond this many ids, an `ids` clause is bound as one JSON array instead of one placeholder each. */
 const MAX_LISTED_IDS = 500;
 
-/** A leaf clause: one condition on the index rows of one parameter. */
-type Leaf = Extract<Clause, { kind: 'string' | 'token' | 'range' | 'reference' | 'uri' }>;
-
 /**
  * Compiles a clause into an SQL boolean expression about the resource row aliased `r` (columns rid, type, id),
- * following the semantics documented on `Clause` in search/plan.ts exactly. Leaves and composites become
- * `r.rid IN (index lookup)`, so SQLite drives them from the (param, value...) indexes; chains and `_has`
- * nest the same compiler on the joined resource, to any depth.
+ * following the semantics documented on `Clause` in search/plan.ts exactly.
+ *
+ * Shape, because SQLite materializes every uncorrelated `IN (subquery)` list in full before using any: in an
+ * AND, the single narrowest clause (selectivity.ts) becomes `r.rid IN (index lookup)` and produces the
+ * candidates; every other clause becomes a per-candidate check, `EXISTS (...)` on the (rid, param) index.
+ * So a query costs its narrowest clause, not its broadest. Chains and `_has` nest the same compiler.
  */
 export function compileClause(clause: Clause, r: string, b: Binder): string {
+  return drive(clause, r, b);
+}
+
+/** The clause as a row source: a driving `IN` lookup where it can, a per-candidate check where it cannot. */
+function drive(clause: Clause, r: string, b: Binder): string {
   switch (clause.kind) {
-    case 'and':
-      return clause.clauses.length === 0 ? '1' : `(${clause.clauses.map((c) => compileClause(c, r, b)).join(' AND ')})`;
+    case 'and': {
+      const parts = flattenAnd(clause.clauses);
+      if (parts.length === 0) return '1';
+      const ranks = parts.map(driveRank);
+      const best = Math.min(...ranks);
+      const driver = best === NOT_DRIVING ? -1 : ranks.indexOf(best);
+      // Narrower checks first, so that where SQLite keeps the written order a candidate fails at the first probe.
+      const rest = parts.map((c, i) => ({ c, i, rank: ranks[i]! })).filter((x) => x.i !== driver).sort((x, y) => x.rank - y.rank);
+      const sql = [...(driver >= 0 ? [drive(parts[driver]!, r, b)] : []), ...rest.map((x) => check(x.c, r, b))];
+      return sql.length === 1 ? sql[0]! : `(${sql.join(' AND ')})`;
+    }
     case 'or':
-      return clause.clauses.length === 0 ? '0' : `(${clause.clauses.map((c) => compileClause(c, r, b)).join(' OR ')})`;
-    case 'not':
-      return `NOT (${compileClause(clause.clause, r, b)})`;
-    case 'ids':
-      if (clause.ids.length === 0) return '0';
-      // A list of placeholders lets SQLite probe the (type, id) index; json_each keeps huge lists bindable.
-      if (clause.ids.length > MAX_LISTED_IDS) return `${r}.id IN (SELECT value FROM json_each(${b.bind(JSON.stringify(clause.ids))}))`;
-      return `${r}.id IN (${clause.ids.map((id) => b.bind(id)).join(', ')})`;
-    case 'missing': {
-      // A composite is present when its first component is (index-values.ts: rows `<code>.<i>` per group).
-      const code = clause.param.type === 'composite' ? `${clause.param.code}.0` : clause.param.code;
-      const lookups = tablesOf(clause.param.type).map((t) => {
-        const a = b.alias('m');
-        return `${r}.rid IN (SELECT ${a}.rid FROM ${t} ${a} WHERE ${a}.param = ${b.bind(code)})`;
-      });
-      const present = lookups.length === 1 ? lookups[0]! : `(${lookups.join(' OR ')})`;
-      return clause.missing ? `NOT ${present}` : present;
+      if (clause.clauses.length === 0) return '0';
+      if (driveRank(clause) === NOT_DRIVING) return check(clause, r, b);
+      // Each branch is an index lookup, which SQLite unions (MULTI-INDEX OR); leaves of one table share one lookup.
+      return orOf(clause.clauses, r, b, (group) => drivingLookup(group, r, b), (c) => drive(c, r, b));
+    case 'string': case 'token': case 'range': case 'reference': case 'uri':
+      if (clause.kind === 'token' && clause.param.code === '_id') return idToken(clause, r, b, true);
+      return drivingLookup([clause], r, b);
+    case 'composite': {
+      if (clause.parts.length === 0) return '1';
+      const g = b.alias('g');
+      return `${r}.rid IN (SELECT ${g}.rid FROM ${compositeFrom(clause.parts, g, b)})`;
     }
-    case 'string': case 'token': case 'range': case 'reference': case 'uri': {
-      if (clause.kind === 'token' && clause.param.code === '_id') return idToken(clause, r, b);
-      const a = b.alias('i');
-      const table = INDEX_TABLES[leafKind(clause)];
-      return `${r}.rid IN (SELECT ${a}.rid FROM ${table} ${a} WHERE ${leafPredicate(clause, a, b)})`;
-    }
-    case 'composite':
-      return compileComposite(clause.parts, r, b);
     case 'chain': {
       const ref = b.alias('c');
       const t = b.alias('t');
-      const types = clause.targetTypes.length === 0 ? '' : ` AND ${t}.type IN (${clause.targetTypes.map((x) => b.bind(x)).join(', ')})`;
       // CROSS JOIN fixes the join order: find the targets first, then the rows pointing at them.
       return `${r}.rid IN (SELECT ${ref}.rid FROM resources ${t} CROSS JOIN idx_reference ${ref} ` +
         `ON ${ref}.target_id = ${t}.id AND ${ref}.target_type = ${t}.type ` +
-        `WHERE ${ref}.param = ${b.bind(clause.param.code)}${types} AND ${t}.deleted = 0 AND ${compileClause(clause.where, t, b)})`;
+        `WHERE ${ref}.param = ${b.bind(clause.param.code)}${targetTypes(clause.targetTypes, t, b)} AND ${t}.deleted = 0 ` +
+        `AND ${drive(clause.where, t, b)})`;
     }
     case 'has': {
       const ref = b.alias('h');
@@ -87,7 +65,73 @@ export function compileClause(clause: Clause, r: string, b: Binder): string {
       return `${r}.rid IN (SELECT ${t}.rid FROM resources ${s} JOIN idx_reference ${ref} ON ${ref}.rid = ${s}.rid ` +
         `JOIN resources ${t} ON ${t}.type = ${ref}.target_type AND ${t}.id = ${ref}.target_id ` +
         `WHERE ${s}.type = ${b.bind(clause.sourceType)} AND ${s}.deleted = 0 AND ${ref}.param = ${b.bind(clause.param.code)} ` +
-        `AND ${compileClause(clause.where, s, b)})`;
+        `AND ${drive(clause.where, s, b)})`;
+    }
+    case 'ids': {
+      if (clause.ids.length === 0) return '0';
+      const x = b.alias('x');
+      return `${r}.rid IN (SELECT ${x}.rid FROM resources ${x} WHERE ${x}.id IN (${idList(clause.ids, b)}))`;
+    }
+    case 'missing': case 'not':
+      return check(clause, r, b);
+    default: {
+      const never: never = clause;
+      throw badRequest(`unsupported search clause ${(never as { kind: string }).kind}`);
+    }
+  }
+}
+
+/**
+ * The clause as a test of one given candidate `r`: every index access is correlated on `r.rid` through the
+ * (rid, param) indexes. INDEXED BY because SQLite, lacking statistics, otherwise prefers the (param, value)
+ * indexes and walks every row of the parameter for each candidate.
+ */
+function check(clause: Clause, r: string, b: Binder): string {
+  switch (clause.kind) {
+    case 'and':
+      return clause.clauses.length === 0 ? '1' : `(${clause.clauses.map((c) => check(c, r, b)).join(' AND ')})`;
+    case 'or':
+      if (clause.clauses.length === 0) return '0';
+      return orOf(clause.clauses, r, b, (group) => candidateLookup(group, r, b), (c) => check(c, r, b));
+    case 'not':
+      return `NOT (${check(clause.clause, r, b)})`;
+    case 'ids':
+      return clause.ids.length === 0 ? '0' : `${r}.id IN (${idList(clause.ids, b)})`;
+    case 'missing': {
+      // A composite is present when its first component is (index-values.ts: rows `<code>.<i>` per group).
+      const code = clause.param.type === 'composite' ? `${clause.param.code}.0` : clause.param.code;
+      const probes = tablesOf(clause.param.type).map((t) => {
+        const a = b.alias('m');
+        return `EXISTS (SELECT 1 FROM ${t} ${a} INDEXED BY ${t}_rid WHERE ${a}.rid = ${r}.rid AND ${a}.param = ${b.bind(code)})`;
+      });
+      const present = probes.length === 1 ? probes[0]! : `(${probes.join(' OR ')})`;
+      return clause.missing ? `NOT ${present}` : present;
+    }
+    case 'string': case 'token': case 'range': case 'reference': case 'uri':
+      if (clause.kind === 'token' && clause.param.code === '_id') return idToken(clause, r, b);
+      return candidateLookup([clause], r, b);
+    case 'composite': {
+      if (clause.parts.length === 0) return '1';
+      const g = b.alias('g');
+      return `EXISTS (SELECT 1 FROM ${compositeFrom(clause.parts, g, b, `${g}.rid = ${r}.rid`)})`;
+    }
+    case 'chain': {
+      const ref = b.alias('c');
+      const t = b.alias('t');
+      // CROSS JOIN fixes the order: this candidate's reference rows first, then their targets by (type, id).
+      return `EXISTS (SELECT 1 FROM idx_reference ${ref} INDEXED BY idx_reference_rid CROSS JOIN resources ${t} ` +
+        `ON ${t}.type = ${ref}.target_type AND ${t}.id = ${ref}.target_id ` +
+        `WHERE ${ref}.rid = ${r}.rid AND ${ref}.param = ${b.bind(clause.param.code)}${targetTypes(clause.targetTypes, t, b)} ` +
+        `AND ${t}.deleted = 0 AND ${check(clause.where, t, b)})`;
+    }
+    case 'has': {
+      const ref = b.alias('h');
+      const s = b.alias('s');
+      // The rows pointing at this candidate first (by target), then their sources by rid.
+      return `EXISTS (SELECT 1 FROM idx_reference ${ref} INDEXED BY idx_reference_by_target CROSS JOIN resources ${s} ` +
+        `ON ${s}.rid = ${ref}.rid WHERE ${ref}.target_type = ${r}.type AND ${ref}.target_id = ${r}.id ` +
+        `AND ${ref}.param = ${b.bind(clause.param.code)} AND ${s}.type = ${b.bind(clause.sourceType)} AND ${s}.deleted = 0 ` +
+        `AND ${check(clause.where, s, b)})`;
     }
     default: {
       const never: never = clause;
@@ -96,160 +140,87 @@ export function compileClause(clause: Clause, r: string, b: Binder): string {
   }
 }
 
-/** `_id` as a token compares the logical id column directly (a system or a code-less token never matches). */
-function idToken(c: Extract<Clause, { kind: 'token' }>, r: string, b: Binder): string {
+/** Leaves of the same parameter, as a row source: one lookup in the (param, value) indexes. */
+function drivingLookup(leaves: Leaf[], r: string, b: Binder): string {
+  const a = b.alias('i');
+  return `${r}.rid IN (SELECT ${a}.rid FROM ${leafTable(leaves[0]!)} ${a} WHERE ${anyOf(leaves, a, b)})`;
+}
+
+/** Leaves of one table, as a test of candidate `r`: a probe of its (rid, param) rows. */
+function candidateLookup(leaves: Leaf[], r: string, b: Binder): string {
+  const a = b.alias('e');
+  const table = leafTable(leaves[0]!);
+  return `EXISTS (SELECT 1 FROM ${table} ${a} INDEXED BY ${table}_rid WHERE ${a}.rid = ${r}.rid AND ${anyOf(leaves, a, b)})`;
+}
+
+/** Leaf predicates on one row `a`, ORed. */
+function anyOf(leaves: Leaf[], a: string, b: Binder): string {
+  if (leaves.length === 1) return leafPredicate(leaves[0]!, a, b);
+  return `(${leaves.map((l) => `(${leafPredicate(l, a, b)})`).join(' OR ')})`;
+}
+
+/**
+ * An OR whose leaves are grouped by index table (`code=a,b` stays one lookup instead of one per value);
+ * `_id` tokens and non-leaves are compiled one by one.
+ */
+function orOf(clauses: Clause[], r: string, b: Binder, lookup: (group: Leaf[]) => string, other: (c: Clause) => string): string {
+  const groups = new Map<string, Leaf[]>();
+  const others: Clause[] = [];
+  for (const c of clauses) {
+    if (isLeaf(c) && !(c.kind === 'token' && c.param.code === '_id')) {
+      const table = leafTable(c);
+      const group = groups.get(table);
+      if (group === undefined) groups.set(table, [c]);
+      else group.push(c);
+    } else others.push(c);
+  }
+  const sql = [...[...groups.values()].map(lookup), ...others.map(other)];
+  return sql.length === 1 ? sql[0]! : `(${sql.join(' OR ')})`;
+}
+
+/** Nested ANDs as one list, so the driver is chosen among all of them. */
+function flattenAnd(clauses: Clause[]): Clause[] {
+  return clauses.flatMap((c) => (c.kind === 'and' ? flattenAnd(c.clauses) : [c]));
+}
+
+function targetTypes(types: string[], t: string, b: Binder): string {
+  return types.length === 0 ? '' : ` AND ${t}.type IN (${types.map((x) => b.bind(x)).join(', ')})`;
+}
+
+/**
+ * `_id` as a token compares the logical id (a system or a code-less token never matches). As a driver it finds
+ * the rids through the (id) index: without statistics SQLite otherwise scans the (type, deleted) index in rid
+ * order to spare the sort of a `r.id = ?` match, which walks every resource of the type.
+ */
+function idToken(c: Extract<Clause, { kind: 'token' }>, r: string, b: Binder, driving = false): string {
   if (c.code === undefined || (c.system !== undefined && c.system !== null)) return '0';
-  return `${r}.id = ${b.bind(c.code)}`;
+  if (!driving) return `${r}.id = ${b.bind(c.code)}`;
+  const x = b.alias('x');
+  return `${r}.rid IN (SELECT ${x}.rid FROM resources ${x} WHERE ${x}.id = ${b.bind(c.code)})`;
 }
 
-/** A composite matches when one `group` of the resource satisfies every part (rows joined on rid and grp). */
-function compileComposite(parts: Clause[], r: string, b: Binder): string {
-  if (parts.length === 0) return '1';
-  const aliases: string[] = [];
+/** Bound ids for an `IN (...)`: one placeholder each, or one JSON array (json_each) so huge lists stay bindable. */
+function idList(ids: string[], b: Binder): string {
+  if (ids.length > MAX_LISTED_IDS) return `SELECT value FROM json_each(${b.bind(JSON.stringify(ids))})`;
+  return ids.map((id) => b.bind(id)).join(', ');
+}
+
+/**
+ * `FROM ... WHERE ...` joining one index row per part on (rid, grp); the first part's row is aliased `g`.
+ * With `correlate` (a condition on `g.rid`) every row is reached through the (rid, param) indexes.
+ */
+function compositeFrom(parts: Clause[], g: string, b: Binder, correlate?: string): string {
   const from: string[] = [];
-  const where: string[] = [];
-  for (const part of parts) {
+  const where: string[] = correlate === undefined ? [] : [correlate];
+  parts.forEach((part, i) => {
     if (!isLeaf(part)) throw badRequest('A composite search parameter part must be a simple value.');
-    const a = b.alias('g');
-    const first = aliases[0];
-    const table = INDEX_TABLES[leafKind(part)];
-    from.push(first === undefined ? `${table} ${a}` : `JOIN ${table} ${a} ON ${a}.rid = ${first}.rid AND ${a}.grp = ${first}.grp`);
-    aliases.push(a);
+    const a = i === 0 ? g : b.alias('g');
+    const table = leafTable(part);
+    const hint = correlate === undefined ? '' : ` INDEXED BY ${table}_rid`;
+    from.push(i === 0 ? `${table} ${a}${hint}` : `JOIN ${table} ${a}${hint} ON ${a}.rid = ${g}.rid AND ${a}.grp = ${g}.grp`);
     where.push(leafPredicate(part, a, b));
-  }
-  return `${r}.rid IN (SELECT ${aliases[0]}.rid FROM ${from.join(' ')} WHERE ${where.join(' AND ')})`;
-}
-
-function isLeaf(c: Clause): c is Leaf {
-  return c.kind === 'string' || c.kind === 'token' || c.kind === 'range' || c.kind === 'reference' || c.kind === 'uri';
-}
-
-/** Which index table a leaf reads. */
-function leafKind(c: Leaf): IndexKind {
-  switch (c.kind) {
-    case 'string': return 'string';
-    case 'token': return 'token';
-    case 'reference': return 'reference';
-    case 'uri': return 'uri';
-    case 'range':
-      switch (c.param.type) {
-        case 'date': return 'date';
-        case 'number': return 'number';
-        case 'quantity': return 'quantity';
-        default: throw badRequest(`Parameter ${c.param.code} does not take a range.`);
-      }
-    default: {
-      const never: never = c;
-      throw badRequest(`unsupported leaf ${(never as { kind: string }).kind}`);
-    }
-  }
-}
-
-/** The index tables that can hold rows of a parameter of this type (composites spread over several). */
-function tablesOf(type: SearchParamType): string[] {
-  switch (type) {
-    case 'string': case 'token': case 'date': case 'number': case 'quantity': case 'reference': case 'uri':
-      return [INDEX_TABLES[type]];
-    case 'composite': case 'special':
-      return INDEX_KINDS.map((k) => INDEX_TABLES[k]);
-    default: {
-      const never: never = type;
-      throw badRequest(`unknown parameter type ${String(never)}`);
-    }
-  }
-}
-
-function unreachable(value: never, what: string): never {
-  throw badRequest(`unsupported ${what} ${JSON.stringify(value)}`);
-}
-
-/** The upper bound of a prefix range: every string that starts with `p` sorts below it. */
-function prefixEnd(p: string): string {
-  return `${p}\u{10FFFF}`;
-}
-
-/** A condition on one index row aliased `a`, including its param; user values are bound. */
-function leafPredicate(c: Leaf, a: string, b: Binder): string {
-  const conds = [`${a}.param = ${b.bind(c.param.code)}`];
-  switch (c.kind) {
-    case 'string': {
-      const v = b.bind(c.value);
-      if (c.mode === 'exact') conds.push(`${a}.exact = ${v}`);
-      else if (c.mode === 'prefix') {
-        conds.push(`${a}.value >= ${v} AND ${a}.value < ${b.bind(prefixEnd(c.value))} AND substr(${a}.value, 1, length(${v})) = ${v}`);
-      } else conds.push(`instr(${a}.value, ${v}) > 0`);
-      break;
-    }
-    case 'token':
-      tokenConds(conds, a, c.system, c.code, b);
-      break;
-    case 'range':
-      conds.push(rangeCondition(c.prefix, `${a}.low`, `${a}.high`, b.bind(c.low), b.bind(c.high)));
-      if (c.param.type === 'quantity') {
-        tokenConds(conds, a, c.system, c.code, b);
-        if (c.unit !== undefined) {
-          const u = b.bind(c.unit);
-          conds.push(`(${a}.code = ${u} OR ${a}.unit = ${u})`);
-        }
-      }
-      break;
-    case 'reference': {
-      const local: string[] = [];
-      if (c.id !== undefined) local.push(`${a}.target_id = ${b.bind(c.id)}`);
-      if (c.targetType !== undefined) local.push(`${a}.target_type = ${b.bind(c.targetType)}`);
-      const byId = local.length > 0 ? local.join(' AND ') : undefined;
-      const byUrl = c.url !== undefined ? `${a}.url = ${b.bind(c.url)}` : undefined;
-      if (byId !== undefined && byUrl !== undefined && c.id !== undefined) conds.push(`((${byId}) OR ${byUrl})`);
-      else if (byUrl !== undefined) conds.push(byUrl);
-      else if (byId !== undefined) conds.push(byId);
-      break;
-    }
-    case 'uri': {
-      const v = b.bind(c.value);
-      switch (c.mode) {
-        case 'exact': conds.push(`${a}.value = ${v}`); break;
-        case 'below':
-          conds.push(`${a}.value >= ${v} AND ${a}.value < ${b.bind(prefixEnd(c.value))} AND substr(${a}.value, 1, length(${v})) = ${v}`);
-          break;
-        case 'above': conds.push(`${a}.value <= ${v} AND substr(${v}, 1, length(${a}.value)) = ${a}.value`); break;
-        default:
-          return unreachable(c, 'uri mode');
-      }
-      break;
-    }
-    default: {
-      const never: never = c;
-      throw badRequest(`unsupported leaf ${(never as { kind: string }).kind}`);
-    }
-  }
-  return conds.join(' AND ');
-}
-
-/** Token rules: system undefined = any, null = stored system is null; code undefined = any. */
-function tokenConds(conds: string[], a: string, system: string | null | undefined, code: string | undefined, b: Binder): void {
-  if (code !== undefined) conds.push(`${a}.code = ${b.bind(code)}`);
-  if (system === null) conds.push(`${a}.system IS NULL`);
-  else if (system !== undefined) conds.push(`${a}.system = ${b.bind(system)}`);
-}
-
-/** The stored range [lo, hi] against the query range [low, high] for each prefix (plan.ts, search.html#prefix). */
-function rangeCondition(prefix: Prefix, lo: string, hi: string, low: string, high: string): string {
-  switch (prefix) {
-    // `lo <= high` is implied (lo <= hi), but makes the scan of the (param, low) index two-sided.
-    case 'eq': return `(${lo} >= ${low} AND ${hi} <= ${high})`;
-    case 'ne': return `NOT (${lo} >= ${low} AND ${hi} <= ${high})`;
-    case 'gt': return `${hi} > ${high}`;
-    case 'lt': return `${lo} < ${low}`;
-    case 'ge': return `(${hi} >= ${low} AND (${hi} > ${high} OR ${lo} >= ${low}))`;
-    case 'le': return `(${lo} <= ${high} AND (${lo} < ${low} OR ${hi} <= ${high}))`;
-    case 'sa': return `${lo} > ${high}`;
-    case 'eb': return `${hi} < ${low}`;
-    case 'ap': return `(${lo} <= ${high} AND ${hi} >= ${low})`;
-    default: {
-      const never: never = prefix;
-      throw badRequest(`unknown prefix ${String(never)}`);
-    }
-  }
+  });
+  return `${from.join(' ')} WHERE ${where.join(' AND ')}`;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { badRequest } from '../../fhir/outcome.js';
 import type { Page, StoredVersion } from '../port.js';
 import type { StoreQuery } from '../../search/plan.js';
-import { Binder, compileClause, sortExpression } from './compile.js';
+import { Binder } from './binder.js';
+import { compileClause, sortExpression } from './compile.js';
 import { decodeCursor, encodeCursor, type Cursor, type KeyValue } from './cursor.js';
 import { toVersion, VERSION_COLUMNS, type VersionRow } from './rows.js';
 import type { StatementCache } from './statement-cache.js';
