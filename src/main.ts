@@ -1,3 +1,4 @@
+import http from 'node:http';
 import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -18,12 +19,17 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   const store = SqliteStore.open({ dataDir: config.dataDir, synchronous: config.sqliteSync });
-  const { http, ready } = createApp({ config, store, log });
-  await ready;
-  const server: Server = http.listen(config.port, config.host);
+  // Listen before building the app so that with PORT=0 the base URL (links, Location, fullUrl) has the real port.
+  // Until the app is built, answer 503 rather than leave early connections (probes) hanging.
+  let handler: http.RequestListener = (_req, res) => {
+    res.writeHead(503, { 'Content-Type': 'application/fhir+json; charset=utf-8', 'Retry-After': '1' });
+    res.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient', diagnostics: 'Vesta is starting' }] }));
+  };
+  const server: Server = http.createServer((req, res) => handler(req, res));
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 120_000;
+  server.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
@@ -31,6 +37,9 @@ async function main(): Promise<void> {
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const base = process.env.VESTA_BASE_URL ? config.baseUrl : config.baseUrl.replace(/:\d+\/fhir$/, `:${port}/fhir`);
+  const app = createApp({ config: { ...config, baseUrl: base }, store, log });
+  await app.ready;
+  handler = app.http;
   log.info('listening', { baseUrl: base, store: 'sqlite', dataDir: config.dataDir });
   process.stdout.write(`Vesta FHIR R4 server ready at ${base}\n`);
 

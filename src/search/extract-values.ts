@@ -12,6 +12,8 @@ import { OPEN_END } from '../store/index-values.js';
 export interface RowSink {
   emit(row: IndexValue): void;
   readonly baseUrl: string;
+  /** The code system implied by the binding of a `code` element at `path`, if any (see code-bindings.ts). */
+  impliedSystem?(path: string): string | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -105,6 +107,9 @@ function tokenRows(sink: RowSink, code: string, group: number | undefined, v: Ty
         const id = obj(o.identifier);
         if (id) tokenRow(sink, code, group, id.system, id.value);
       }
+      return;
+    case 'code':
+      if (typeof v.value === 'string') tokenRow(sink, code, group, sink.impliedSystem?.(v.path) ?? null, v.value);
       return;
     default:
       if (typeof v.value === 'string') tokenRow(sink, code, group, null, v.value);

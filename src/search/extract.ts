@@ -6,6 +6,7 @@ import type { IndexValue } from '../store/index-values.js';
 import type { SearchParamDef, SearchRegistry } from './parameters.js';
 import { compileExpression, type Evaluator } from './fhirpath-eval.js';
 import { emitRows, type RowSink } from './extract-values.js';
+import { createCodeBindings } from './code-bindings.js';
 
 /** Turns a resource into its search index rows. */
 export interface Indexer {
@@ -83,6 +84,7 @@ function evaluateSafely(evaluate: Evaluator, input: unknown): ReturnType<Evaluat
 export function createIndexer(registry: SearchRegistry, opts: IndexerOptions): Indexer {
   const fast = opts.fastPath !== false;
   const cache = new Map<string, { params: CompiledParam[]; source: ReadonlyMap<string, SearchParamDef> }>();
+  const bindings = createCodeBindings();
 
   function compiledFor(type: string): CompiledParam[] {
     const source = registry.forType(type);
@@ -103,6 +105,7 @@ export function createIndexer(registry: SearchRegistry, opts: IndexerOptions): I
       const seen = new Set<string>();
       const sink: RowSink = {
         baseUrl: opts.baseUrl,
+        impliedSystem: bindings.systemFor,
         emit(row) {
           const k = rowKey(row);
           if (seen.has(k)) return;

@@ -26,6 +26,8 @@ interface ResourceNodeLike {
   data: unknown;
   fhirNodeDataType?: string | null;
   path?: string | null;
+  propName?: string | null;
+  parentResNode?: { path?: string | null } | null;
 }
 
 function isNode(x: unknown): x is ResourceNodeLike {
@@ -47,7 +49,10 @@ function toTyped(raw: unknown[]): TypedValue[] {
   for (const r of raw) {
     if (isNode(r)) {
       if (r.data === null || r.data === undefined) continue;
-      out.push({ type: r.fhirNodeDataType ?? systemType(r.data), value: unwrapDecimal(r.data), path: r.path ?? '' });
+      const type = r.fhirNodeDataType ?? systemType(r.data);
+      // fhirpath.js gives a primitive's type as its path; the element path (for code bindings) is parent + name.
+      const path = type === 'code' && r.parentResNode?.path && r.propName ? `${r.parentResNode.path}.${r.propName}` : r.path ?? '';
+      out.push({ type, value: unwrapDecimal(r.data), path });
     } else if (r !== null && r !== undefined) {
       out.push({ type: systemType(r), value: r, path: '' });
     }

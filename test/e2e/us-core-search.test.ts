@@ -308,9 +308,7 @@ describe('US Core token searches on code elements', () => {
     }
   });
 
-  test('finds gender, status and intent by system|code as US Core 6.1.0 requires ("The server SHALL support both")', {
-    todo: 'Vesta bug: code-typed elements are indexed without their CodeSystem, so system|code finds nothing (src/search/extract-values.ts)',
-  }, async (t: TestContext) => {
+  test('finds gender, status and intent by system|code as US Core 6.1.0 requires ("The server SHALL support both")', async (t: TestContext) => {
     if (!hasSharedData()) {
       t.skip(NO_DATA);
       return;

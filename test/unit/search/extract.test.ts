@@ -19,7 +19,7 @@ test('a Patient yields birthdate as a day range, gender and identifier tokens, a
   assert.deepEqual(rowsOf(p, 'birthdate'), [
     { kind: 'date', param: 'birthdate', low: Date.parse('1974-12-25T00:00:00Z'), high: Date.parse('1974-12-25T23:59:59.999Z') },
   ]);
-  assert.deepEqual(rowsOf(p, 'gender'), [{ kind: 'token', param: 'gender', system: null, code: 'male' }]);
+  assert.deepEqual(rowsOf(p, 'gender'), [{ kind: 'token', param: 'gender', system: 'http://hl7.org/fhir/administrative-gender', code: 'male' }]);
   assert.deepEqual(rowsOf(p, 'identifier'), [{ kind: 'token', param: 'identifier', system: 'urn:oid:1.2.36.146.595.217.0.1', code: '12345' }]);
   assert.deepEqual(rowsOf(p, 'identifier:of-type'), [
     { kind: 'token', param: 'identifier:of-type', system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR|12345' },

@@ -1,0 +1,157 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig, parseSize } from '../../src/config.js';
+
+const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+
+/** Asserts that `env` is refused with a ConfigError whose message names `variable`. */
+function assertRejected(env: NodeJS.ProcessEnv, variable: string): void {
+  assert.throws(
+    () => loadConfig(env),
+    (e: unknown) => {
+      assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
+      assert.equal(e.name, 'ConfigError');
+      assert.match(e.message, new RegExp(`\\b${variable}\\b`), `message "${e.message}" should name ${variable}`);
+      return true;
+    },
+    `${JSON.stringify(env)} should be rejected`,
+  );
+}
+
+test('an empty environment gives the documented defaults', () => {
+  const c = loadConfig({});
+  assert.equal(c.port, 8080);
+  assert.equal(c.host, '127.0.0.1');
+  assert.equal(c.baseUrl, 'http://127.0.0.1:8080/fhir');
+  assert.equal(c.dataDir, path.resolve('./data'));
+  assert.ok(path.isAbsolute(c.dataDir));
+  assert.equal(c.maxBodyBytes, 16 * 1024 * 1024);
+  assert.equal(c.logLevel, 'info');
+  assert.equal(c.defaultCount, 20);
+  assert.equal(c.maxCount, 1000);
+  assert.equal(c.maxBundleEntries, 10000);
+  assert.equal(c.sqliteSync, 'FULL');
+  assert.equal(c.shutdownGraceSeconds, 10);
+});
+
+test('loadConfig reads process.env when given no argument', () => {
+  const saved = process.env.VESTA_DEFAULT_COUNT;
+  process.env.VESTA_DEFAULT_COUNT = '37';
+  try {
+    assert.equal(loadConfig().defaultCount, 37);
+  } finally {
+    if (saved === undefined) delete process.env.VESTA_DEFAULT_COUNT;
+    else process.env.VESTA_DEFAULT_COUNT = saved;
+  }
+});
+
+test('every variable is parsed into the typed config', () => {
+  const c = loadConfig({
+    PORT: '9090',
+    HOST: '0.0.0.0',
+    VESTA_BASE_URL: 'https://fhir.example.org/r4/',
+    VESTA_DATA_DIR: 'some/relative/dir',
+    VESTA_MAX_BODY: '2mb',
+    LOG_LEVEL: 'DEBUG',
+    VESTA_MAX_COUNT: '500',
+    VESTA_DEFAULT_COUNT: '50',
+    VESTA_MAX_BUNDLE_ENTRIES: '250',
+    VESTA_SQLITE_SYNC: 'normal',
+    VESTA_SHUTDOWN_GRACE: '3',
+  });
+  assert.deepEqual(c, {
+    port: 9090,
+    host: '0.0.0.0',
+    baseUrl: 'https://fhir.example.org/r4',
+    dataDir: path.resolve('some/relative/dir'),
+    maxBodyBytes: 2 * 1024 * 1024,
+    logLevel: 'debug',
+    defaultCount: 50,
+    maxCount: 500,
+    maxBundleEntries: 250,
+    sqliteSync: 'NORMAL',
+    shutdownGraceSeconds: 3,
+  });
+});
+
+test('the default base URL follows PORT and HOST', () => {
+  assert.equal(loadConfig({ PORT: '3000', HOST: 'localhost' }).baseUrl, 'http://localhost:3000/fhir');
+  assert.equal(loadConfig({ HOST: '::1' }).baseUrl, 'http://[::1]:8080/fhir');
+});
+
+test('an absolute data directory is kept as given', () => {
+  const dir = path.join(os.tmpdir(), 'vesta-config-abs');
+  assert.equal(loadConfig({ VESTA_DATA_DIR: dir }).dataDir, dir);
+});
+
+test('empty values fall back to the defaults', () => {
+  const c = loadConfig({ PORT: '', VESTA_DATA_DIR: '  ', VESTA_BASE_URL: '', VESTA_DEFAULT_COUNT: '' });
+  assert.equal(c.port, 8080);
+  assert.equal(c.dataDir, path.resolve('./data'));
+  assert.equal(c.baseUrl, 'http://127.0.0.1:8080/fhir');
+  assert.equal(c.defaultCount, 20);
+});
+
+test('PORT 0 is accepted so the system can pick a free port', () => {
+  assert.equal(loadConfig({ PORT: '0' }).port, 0);
+});
+
+test('body sizes accept bytes, kb, mb and gb units', () => {
+  assert.equal(parseSize('X', '1048576'), 1048576);
+  assert.equal(parseSize('X', '512kb'), 512 * 1024);
+  assert.equal(parseSize('X', '1.5MB'), 1.5 * 1024 * 1024);
+  assert.equal(parseSize('X', '1gb'), 1024 ** 3);
+});
+
+test('invalid values fail with a ConfigError naming the variable', () => {
+  assertRejected({ PORT: 'abc' }, 'PORT');
+  assertRejected({ PORT: '70000' }, 'PORT');
+  assertRejected({ PORT: '-1' }, 'PORT');
+  assertRejected({ PORT: '80.5' }, 'PORT');
+  assertRejected({ VESTA_MAX_BODY: 'lots' }, 'VESTA_MAX_BODY');
+  assertRejected({ VESTA_MAX_BODY: '10' }, 'VESTA_MAX_BODY');
+  assertRejected({ VESTA_MAX_BODY: '2gb' }, 'VESTA_MAX_BODY');
+  assertRejected({ LOG_LEVEL: 'loud' }, 'LOG_LEVEL');
+  assertRejected({ VESTA_BASE_URL: 'ftp://x' }, 'VESTA_BASE_URL');
+  assertRejected({ VESTA_BASE_URL: 'not a url' }, 'VESTA_BASE_URL');
+  assertRejected({ VESTA_BASE_URL: 'http://x/fhir?a=1' }, 'VESTA_BASE_URL');
+  assertRejected({ HOST: 'bad host name' }, 'HOST');
+  assertRejected({ VESTA_SQLITE_SYNC: 'OFF' }, 'VESTA_SQLITE_SYNC');
+  assertRejected({ VESTA_MAX_COUNT: '0' }, 'VESTA_MAX_COUNT');
+  assertRejected({ VESTA_DEFAULT_COUNT: '2000' }, 'VESTA_DEFAULT_COUNT');
+  assertRejected({ VESTA_MAX_COUNT: '10', VESTA_DEFAULT_COUNT: '11' }, 'VESTA_DEFAULT_COUNT');
+  assertRejected({ VESTA_MAX_BUNDLE_ENTRIES: 'many' }, 'VESTA_MAX_BUNDLE_ENTRIES');
+  assertRejected({ VESTA_SHUTDOWN_GRACE: '601' }, 'VESTA_SHUTDOWN_GRACE');
+});
+
+test('the server process exits non-zero with a clear message when PORT is invalid', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vesta-config-'));
+  try {
+    const child = spawn(process.execPath, [MAIN], {
+      env: { PATH: process.env.PATH ?? '', PORT: 'abc', VESTA_DATA_DIR: dataDir, LOG_LEVEL: 'error' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    clearTimeout(timer);
+    assert.notEqual(code, 0);
+    assert.notEqual(code, null, 'the process should exit by itself, not be killed');
+    assert.match(stderr, /invalid configuration/i);
+    assert.match(stderr, /PORT/);
+    assert.match(stderr, /abc/);
+    assert.doesNotMatch(stdout, /ready at/);
+    // A refused configuration must not create the database.
+    assert.deepEqual(fs.readdirSync(dataDir), []);
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});
