@@ -5,6 +5,7 @@ import { httpRequest } from './lib/http-request.js';
 import { fmt, formatTable, machineInfo } from './lib/report.js';
 import { startServer } from './lib/server-process.js';
 import { isBuilt, vestaSpec } from './lib/targets.js';
+import { SYNTHEA_DIR } from '../test/support/shared-data.js';
 
 /** One measured ingest run. */
 export interface IngestResult {
@@ -21,7 +22,7 @@ export interface IngestResult {
 
 /** Options of the ingest benchmark. */
 export interface IngestOptions {
-  /** Directory of Synthea transaction Bundles (`/work/shared/data/synthea` by default, or `BENCH_SYNTHEA_DIR`). */
+  /** Directory of Synthea transaction Bundles (`../shared/data/synthea` beside the repository by default, or `BENCH_SYNTHEA_DIR`). */
   dir?: string;
   /** Concurrent ingest clients per run (1, 2 and 4 by default). */
   clients?: number[];
@@ -91,7 +92,7 @@ async function runOnce(texts: string[], clients: number): Promise<IngestResult> 
  * latency of simple reads (`GET Patient/{id}`) running at the same time.
  */
 export async function runIngestBench(opts: IngestOptions = {}): Promise<IngestResult[]> {
-  const dir = opts.dir ?? process.env.BENCH_SYNTHEA_DIR ?? '/work/shared/data/synthea';
+  const dir = opts.dir ?? process.env.BENCH_SYNTHEA_DIR ?? SYNTHEA_DIR;
   if (!fs.existsSync(dir)) throw new Error(`${dir} is absent; the ingest bench needs the Synthea Bundles`);
   if (!isBuilt(vestaSpec)) throw new Error('build first: npx tsc -p tsconfig.json');
   const texts = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));

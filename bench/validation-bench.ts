@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createValidator } from '../src/validation/validator.js';
+import { SYNTHEA_DIR } from '../test/support/shared-data.js';
 
 /** One measured resource: validation cost per call in microseconds. */
 export interface ValidationBenchResult {
@@ -12,7 +13,7 @@ export interface ValidationBenchResult {
   usP99: number;
 }
 
-const SYNTHEA_DIR = '/work/shared/data/synthea';
+
 const WARMUP = 2_000;
 const RUNS = 20_000;
 

@@ -5,8 +5,9 @@ import { after, before, test } from 'node:test';
 import { rewriteReferences } from '../../src/services/bundle-references.js';
 import { fhir, startTestServer } from '../support/test-app.js';
 import type { TestServer } from '../support/test-app.js';
+import { SYNTHEA_DIR } from '../support/shared-data.js';
 
-const DIR = '/work/shared/data/synthea';
+const DIR = SYNTHEA_DIR;
 const present = fs.existsSync(DIR);
 
 type Json = Record<string, unknown>;

@@ -5,7 +5,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { fhir } from './test-app.js';
 
@@ -13,17 +12,8 @@ import { fhir } from './test-app.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = Record<string, any>;
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-
-/** shared/data beside the repository (the tests run from `dist/test/support`, sources live in `test/support`). */
-const candidates = [path.resolve(here, '../../../../shared/data'), path.resolve(here, '../../../shared/data')];
-export const SHARED_DATA = candidates.find((p) => fs.existsSync(p)) ?? candidates[0];
-
-/** The directory of the Synthea transaction Bundles. */
-export const SYNTHEA_DIR = path.join(SHARED_DATA, 'synthea');
-
-/** The directory of the FHIR npm packages (US Core). */
-export const PACKAGES_DIR = path.join(SHARED_DATA, 'fhir-packages');
+export { PACKAGES_DIR, SHARED_DATA, SYNTHEA_DIR } from './shared-data.js';
+import { PACKAGES_DIR, SYNTHEA_DIR } from './shared-data.js';
 
 /** True when the shared data directory is present (tests needing it skip otherwise). */
 export const hasSharedData = (): boolean => fs.existsSync(SYNTHEA_DIR) && fs.existsSync(PACKAGES_DIR);
