@@ -1,9 +1,8 @@
 import type Database from 'better-sqlite3';
-import type { IndexValue } from '../index-values.js';
 import { VersionConflict, type HistoryScope, type Page, type PageRequest, type StoredVersion, type VersionWrite } from '../port.js';
 import type { StoreQuery } from '../../search/plan.js';
 import { historyPage } from './history.js';
-import { INDEX_KINDS, INDEX_TABLES } from './schema.js';
+import { prepareIndexWriter } from './index-writer.js';
 import { searchPage } from './search-page.js';
 import { StatementCache } from './statement-cache.js';
 import { toVersion, VERSION_COLUMNS, type VersionRow } from './rows.js';
@@ -85,8 +84,7 @@ export class SqliteSession {
     const insertVersion = db.prepare(
       'INSERT INTO versions (rid, type, id, version_id, last_updated, deleted, method, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    const clearIndex = INDEX_KINDS.map((k) => db.prepare(`DELETE FROM ${INDEX_TABLES[k]} WHERE rid = ?`));
-    const insertIndex = prepareIndexInserts(db);
+    const index = prepareIndexWriter(db);
     const tx = db.transaction((w: VersionWrite, expected: string | null) => {
       const v = w.version;
       const cur = current.get(v.resourceType, v.id) as { rid: number; version_id: string } | undefined;
@@ -94,16 +92,17 @@ export class SqliteSession {
       if (actual !== expected) throw new VersionConflict(v.resourceType, v.id, actual);
       const deleted = v.deleted ? 1 : 0;
       let rid: number;
+      // Index rows describe the current version only; a tombstone has none.
       if (cur === undefined) {
         rid = Number(insertResource.run(v.resourceType, v.id, v.versionId, v.lastUpdated, deleted, v.method, v.json).lastInsertRowid);
+        if (!v.deleted) index.insertAll(rid, w.index);
       } else {
         rid = cur.rid;
         updateResource.run(v.versionId, v.lastUpdated, deleted, v.method, v.json, rid);
-        for (const stmt of clearIndex) stmt.run(rid);
+        if (v.deleted) index.clear(rid);
+        else index.replace(rid, w.index);
       }
       insertVersion.run(rid, v.resourceType, v.id, v.versionId, v.lastUpdated, deleted, v.method, v.json);
-      // Index rows describe the current version only; a tombstone has none.
-      if (!v.deleted) for (const value of w.index) insertIndex(rid, value);
     });
     // IMMEDIATE takes the write lock at BEGIN; inside an open transaction better-sqlite3 uses a savepoint.
     return (w, expected) => tx.immediate(w, expected);
@@ -121,44 +120,14 @@ export class SqliteSession {
   private prepareReplace(): (w: VersionWrite) => boolean {
     const db = this.db;
     const current = db.prepare('SELECT rid, version_id, deleted FROM resources WHERE type = ? AND id = ?');
-    const clearIndex = INDEX_KINDS.map((k) => db.prepare(`DELETE FROM ${INDEX_TABLES[k]} WHERE rid = ?`));
-    const insertIndex = prepareIndexInserts(db);
+    const index = prepareIndexWriter(db);
     const tx = db.transaction((w: VersionWrite): boolean => {
       const v = w.version;
       const cur = current.get(v.resourceType, v.id) as { rid: number; version_id: string; deleted: number } | undefined;
       if (!cur || cur.deleted || cur.version_id !== v.versionId) return false;
-      for (const stmt of clearIndex) stmt.run(cur.rid);
-      for (const value of w.index) insertIndex(cur.rid, value);
+      index.replace(cur.rid, w.index);
       return true;
     });
     return (w) => tx.immediate(w);
   }
-}
-
-function prepareIndexInserts(db: Database.Database): (rid: number, v: IndexValue) => void {
-  const s = db.prepare('INSERT INTO idx_string (rid, param, grp, value, exact) VALUES (?, ?, ?, ?, ?)');
-  const t = db.prepare('INSERT INTO idx_token (rid, param, grp, system, code) VALUES (?, ?, ?, ?, ?)');
-  const d = db.prepare('INSERT INTO idx_date (rid, param, grp, low, high) VALUES (?, ?, ?, ?, ?)');
-  const n = db.prepare('INSERT INTO idx_number (rid, param, grp, low, high, value) VALUES (?, ?, ?, ?, ?, ?)');
-  const q = db.prepare(
-    'INSERT INTO idx_quantity (rid, param, grp, system, code, unit, low, high, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  );
-  const r = db.prepare('INSERT INTO idx_reference (rid, param, grp, target_type, target_id, url) VALUES (?, ?, ?, ?, ?, ?)');
-  const u = db.prepare('INSERT INTO idx_uri (rid, param, grp, value) VALUES (?, ?, ?, ?)');
-  return (rid, v) => {
-    const g = v.group ?? null;
-    switch (v.kind) {
-      case 'string': s.run(rid, v.param, g, v.value, v.exact); return;
-      case 'token': t.run(rid, v.param, g, v.system, v.code); return;
-      case 'date': d.run(rid, v.param, g, v.low, v.high); return;
-      case 'number': n.run(rid, v.param, g, v.low, v.high, v.value); return;
-      case 'quantity': q.run(rid, v.param, g, v.system, v.code, v.unit, v.low, v.high, v.value); return;
-      case 'reference': r.run(rid, v.param, g, v.targetType, v.targetId, v.url); return;
-      case 'uri': u.run(rid, v.param, g, v.value); return;
-      default: {
-        const never: never = v;
-        throw new Error(`unknown index kind ${(never as { kind: string }).kind}`);
-      }
-    }
-  };
 }

@@ -1,0 +1,101 @@
+import type Database from 'better-sqlite3';
+import type { IndexValue } from '../index-values.js';
+import { INDEX_KINDS, INDEX_TABLES, type IndexKind } from './schema.js';
+
+/** The value columns of each index table, in insert order (after rid, param, grp). */
+const COLUMNS: { [K in IndexKind]: string[] } = {
+  string: ['value', 'exact'],
+  token: ['system', 'code'],
+  date: ['low', 'high'],
+  number: ['low', 'high', 'value'],
+  quantity: ['system', 'code', 'unit', 'low', 'high', 'value'],
+  reference: ['target_type', 'target_id', 'url'],
+  uri: ['value'],
+};
+
+type Cell = string | number | null;
+
+/** The column values of an index row, in COLUMNS order. */
+function cells(v: IndexValue): Cell[] {
+  switch (v.kind) {
+    case 'string': return [v.value, v.exact];
+    case 'token': return [v.system, v.code];
+    case 'date': return [v.low, v.high];
+    case 'number': return [v.low, v.high, v.value];
+    case 'quantity': return [v.system, v.code, v.unit, v.low, v.high, v.value];
+    case 'reference': return [v.targetType, v.targetId, v.url];
+    case 'uri': return [v.value];
+    default: {
+      const never: never = v;
+      throw new Error(`unknown index kind ${(never as { kind: string }).kind}`);
+    }
+  }
+}
+
+const keyOf = (param: string, grp: Cell, values: Cell[]): string =>
+  [param, grp ?? '', ...values.map((c) => (c === null ? '\u0001' : String(c)))].join('\u0000');
+
+/** Writes the index rows of a resource (by its integer key `rid`). */
+export interface IndexWriter {
+  /** Inserts every row (a resource that had none). */
+  insertAll(rid: number, values: readonly IndexValue[]): void;
+  /**
+   * Makes the stored rows equal `values`, touching only the rows that differ. An update usually changes a
+   * few fields, so diffing avoids rewriting (and dirtying the pages of) every secondary index entry.
+   */
+  replace(rid: number, values: readonly IndexValue[]): void;
+  /** Removes every row (a deletion). */
+  clear(rid: number): void;
+}
+
+/** Prepares the statements of every index table once for `db`. */
+export function prepareIndexWriter(db: Database.Database): IndexWriter {
+  const insert = new Map<IndexKind, Database.Statement>();
+  const select = new Map<IndexKind, Database.Statement>();
+  const removeRow = new Map<IndexKind, Database.Statement>();
+  const clearAll = new Map<IndexKind, Database.Statement>();
+  for (const kind of INDEX_KINDS) {
+    const table = INDEX_TABLES[kind];
+    const cols = COLUMNS[kind];
+    insert.set(kind, db.prepare(`INSERT INTO ${table} (rid, param, grp, ${cols.join(', ')}) VALUES (?, ?, ?, ${cols.map(() => '?').join(', ')})`));
+    select.set(kind, db.prepare(`SELECT rowid AS row_id, param, grp, ${cols.join(', ')} FROM ${table} INDEXED BY ${table}_rid WHERE rid = ?`).raw(true));
+    removeRow.set(kind, db.prepare(`DELETE FROM ${table} WHERE rowid = ?`));
+    clearAll.set(kind, db.prepare(`DELETE FROM ${table} WHERE rid = ?`));
+  }
+  const insertOne = (rid: number, v: IndexValue): void => {
+    insert.get(v.kind)!.run(rid, v.param, v.group ?? null, ...cells(v));
+  };
+  return {
+    insertAll(rid, values) {
+      for (const v of values) insertOne(rid, v);
+    },
+    replace(rid, values) {
+      const wanted = new Map<IndexKind, IndexValue[]>();
+      for (const v of values) {
+        let list = wanted.get(v.kind);
+        if (!list) wanted.set(v.kind, (list = []));
+        list.push(v);
+      }
+      for (const kind of INDEX_KINDS) {
+        // Existing rows by content; each wanted row consumes one match, the rest are deleted.
+        const existing = new Map<string, number[]>();
+        for (const row of select.get(kind)!.all(rid) as Cell[][]) {
+          const [rowId, param, grp, ...rest] = row;
+          const key = keyOf(param as string, grp, rest);
+          const list = existing.get(key);
+          if (list) list.push(rowId as number);
+          else existing.set(key, [rowId as number]);
+        }
+        for (const v of wanted.get(kind) ?? []) {
+          const match = existing.get(keyOf(v.param, v.group ?? null, cells(v)));
+          if (match && match.length > 0) match.pop();
+          else insertOne(rid, v);
+        }
+        for (const rowIds of existing.values()) for (const rowId of rowIds) removeRow.get(kind)!.run(rowId);
+      }
+    },
+    clear(rid) {
+      for (const kind of INDEX_KINDS) clearAll.get(kind)!.run(rid);
+    },
+  };
+}
