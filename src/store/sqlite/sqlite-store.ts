@@ -8,6 +8,7 @@ import type { StoreQuery } from '../../search/plan.js';
 import { Mutex } from './mutex.js';
 import { migrate } from './schema.js';
 import { SqliteSession } from './sqlite-session.js';
+import { WalSync } from './wal-sync.js';
 
 /** Options of `SqliteStore.open`. */
 export interface SqliteStoreOptions {
@@ -57,7 +58,13 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
   private constructor(
     private readonly writer: SqliteSession,
     private readonly reader: SqliteSession,
+    private readonly walSync: WalSync | undefined,
   ) {}
+
+  /** Durability point: with FULL, the WAL is fsynced (off the event loop); with NORMAL, nothing to wait for. */
+  private durable(): Promise<void> {
+    return this.walSync ? this.walSync.sync() : Promise.resolve();
+  }
 
   /** Opens (creating when needed) `<dataDir>/vesta.sqlite`, applies the schema and the durability pragmas. */
   static open(opts: SqliteStoreOptions): SqliteStore {
@@ -68,7 +75,9 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
     try {
       w.pragma(`busy_timeout = ${Math.max(0, Math.floor(busy))}`);
       w.pragma('journal_mode = WAL');
-      w.pragma(`synchronous = ${opts.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
+      // FULL durability is kept by WalSync (fsync off the main thread before acknowledging), so SQLite itself
+      // runs NORMAL: same crash consistency, no fsync inside COMMIT on the event loop.
+      w.pragma('synchronous = NORMAL');
       w.pragma('foreign_keys = OFF');
       tuneConnection(w);
       // Checkpoint less often: each checkpoint is a full-file sync under synchronous=FULL (the WAL stays bounded).
@@ -81,7 +90,8 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
     const r = new Database(file, { readonly: true });
     r.pragma(`busy_timeout = ${Math.max(0, Math.floor(busy))}`);
     tuneConnection(r);
-    return new SqliteStore(new SqliteSession(w), new SqliteSession(r));
+    const walSync = opts.synchronous === 'NORMAL' ? undefined : new WalSync(`${file}-wal`);
+    return new SqliteStore(new SqliteSession(w), new SqliteSession(r), walSync);
   }
 
   /**
@@ -145,7 +155,10 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
       for (const p of batch) p.reject(err);
       return;
     }
-    batch.forEach((p, i) => (errors[i] === undefined ? p.resolve() : p.reject(errors[i])));
+    const settle = (): void => batch.forEach((p, i) => (errors[i] === undefined ? p.resolve() : p.reject(errors[i])));
+    if (!batch.some((_, i) => errors[i] === undefined)) return settle();
+    // The mutex is released now; the next group can commit while this one's fsync runs.
+    this.durable().then(settle, (err: unknown) => batch.forEach((p) => p.reject(err)));
   }
 
   /** The current version, possibly a tombstone (FHIR R4 http.html#read). */
@@ -183,8 +196,8 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
    * Other callers wait for the mutex to write and read committed data from the read connection meanwhile.
    * `work` must use `tx`, not this store, for writes (writing through this store would wait for itself).
    */
-  transaction<T>(work: (tx: ResourceStore) => Promise<T>): Promise<T> {
-    return this.mutex.run(async () => {
+  async transaction<T>(work: (tx: ResourceStore) => Promise<T>): Promise<T> {
+    const result = await this.mutex.run(async () => {
       this.assertOpen();
       const db = this.writer.db;
       db.exec('BEGIN IMMEDIATE');
@@ -200,6 +213,8 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
         tx.end();
       }
     });
+    await this.durable();
+    return result;
   }
 
   /** True when both connections answer a trivial query. */
@@ -218,7 +233,9 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
-    return this.mutex.run(() => {
+    return this.mutex.run(async () => {
+      await this.durable(); // a group whose fsync is still running must not lose its file descriptor
+      this.walSync?.close();
       this.reader.db.close();
       // Refreshes planner statistics where they drifted (SQLite's advice for closing a connection).
       try {
