@@ -15,6 +15,9 @@ const COLUMNS: { [K in IndexKind]: string[] } = {
 
 type Cell = string | number | null;
 
+/** Rows per multi-row INSERT; keeps bound parameters well under SQLite's limit (9 columns × 32 = 288). */
+const MAX_ROWS_PER_INSERT = 32;
+
 /** The column values of an index row, in COLUMNS order. */
 function cells(v: IndexValue): Cell[] {
   switch (v.kind) {
@@ -65,9 +68,38 @@ export function prepareIndexWriter(db: Database.Database): IndexWriter {
   const insertOne = (rid: number, v: IndexValue): void => {
     insert.get(v.kind)!.run(rid, v.param, v.group ?? null, ...cells(v));
   };
+  // Multi-row INSERTs (prepared lazily per table and row count) cut the per-statement cost, which dominates
+  // when a transaction Bundle writes hundreds of thousands of rows.
+  const multi = new Map<string, Database.Statement>();
+  const insertMany = (rid: number, kind: IndexKind, rows: readonly IndexValue[]): void => {
+    for (let start = 0; start < rows.length; start += MAX_ROWS_PER_INSERT) {
+      const chunk = rows.slice(start, start + MAX_ROWS_PER_INSERT);
+      if (chunk.length === 1) {
+        insertOne(rid, chunk[0]);
+        continue;
+      }
+      const key = `${kind}:${chunk.length}`;
+      let stmt = multi.get(key);
+      if (!stmt) {
+        const cols = COLUMNS[kind];
+        const tuple = `(?, ?, ?, ${cols.map(() => '?').join(', ')})`;
+        stmt = db.prepare(`INSERT INTO ${INDEX_TABLES[kind]} (rid, param, grp, ${cols.join(', ')}) VALUES ${Array(chunk.length).fill(tuple).join(', ')}`);
+        multi.set(key, stmt);
+      }
+      const params: Cell[] = [];
+      for (const v of chunk) params.push(rid, v.param, v.group ?? null, ...cells(v));
+      stmt.run(...params);
+    }
+  };
   return {
     insertAll(rid, values) {
-      for (const v of values) insertOne(rid, v);
+      const byKind = new Map<IndexKind, IndexValue[]>();
+      for (const v of values) {
+        let list = byKind.get(v.kind);
+        if (!list) byKind.set(v.kind, (list = []));
+        list.push(v);
+      }
+      for (const [kind, rows] of byKind) insertMany(rid, kind, rows);
     },
     replace(rid, values) {
       const wanted = new Map<IndexKind, IndexValue[]>();
