@@ -13,19 +13,19 @@ function searchQuery(req: FhirRequest): [string, string][] {
 
 /** search at type level (FHIR R4 http.html#search), GET or POST `_search`. */
 export const searchType: Handler = async (req, deps, decision) => {
-  const body = await deps.search.search({
+  const bodyText = await deps.search.searchText({
     types: [req.resourceType!], query: searchQuery(req), strict: strictHandling(req), baseUrl: req.baseUrl,
     linkPath: req.resourceType!, restrict: decision.restrict,
   });
-  return { status: 200, body };
+  return { status: 200, bodyText };
 };
 
 /** search across types (FHIR R4 http.html#search): `_type` names the types; all types otherwise. */
 export const searchSystem: Handler = async (req, deps, decision) => {
-  const body = await deps.search.search({
+  const bodyText = await deps.search.searchText({
     types: [], query: searchQuery(req), strict: strictHandling(req), baseUrl: req.baseUrl, linkPath: '', restrict: decision.restrict,
   });
-  return { status: 200, body };
+  return { status: 200, bodyText };
 };
 
 /**
@@ -41,9 +41,9 @@ export const searchCompartment: Handler = async (req, deps, decision) => {
     const access = decision.restrict?.(t);
     return t === target ? (access ? { kind: 'and', clauses: [membership, access] } : membership) : access;
   };
-  const body = await deps.search.search({
+  const bodyText = await deps.search.searchText({
     types: [target], query: searchQuery(req), strict: strictHandling(req), baseUrl: req.baseUrl,
     linkPath: `Patient/${patientId}/${target}`, restrict,
   });
-  return { status: 200, body };
+  return { status: 200, bodyText };
 };

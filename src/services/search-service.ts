@@ -77,8 +77,16 @@ export class SearchService {
     return page.items;
   }
 
-  /** Runs a search and builds the `searchset` Bundle. */
+  /** Runs a search and builds the `searchset` Bundle as an object (Bundle entries, tests). */
   async search(req: SearchRequest, store: ResourceStore = this.store): Promise<Record<string, unknown>> {
+    return JSON.parse(await this.searchText(req, store)) as Record<string, unknown>;
+  }
+
+  /**
+   * Runs a search and returns the `searchset` Bundle as JSON text. Stored resources are spliced in as the
+   * text they were stored as (no parse and re-serialize), which is most of the cost of a search response.
+   */
+  async searchText(req: SearchRequest, store: ResourceStore = this.store): Promise<string> {
     const plan = this.plan(req);
     const countOnly = plan.summary === 'count';
     const page = await store.search({
@@ -86,7 +94,7 @@ export class SearchService {
       cursor: plan.cursor, total: countOnly ? 'accurate' : plan.total,
     });
     const seen = new Set(page.items.map((v) => `${v.resourceType}/${v.id}`));
-    const entries: unknown[] = page.items.map((v) => this.entry(req.baseUrl, v, plan, 'match'));
+    const entries: string[] = page.items.map((v) => this.entry(req.baseUrl, v, plan, 'match'));
     if (!countOnly && page.items.length > 0) {
       const included = await this.includes(store, plan, page.items, seen, req.restrict);
       for (const v of included) entries.push(this.entry(req.baseUrl, v, plan, 'include'));
@@ -102,14 +110,19 @@ export class SearchService {
       if (page.previous) links.push({ relation: 'previous', url: link([['_cursor', page.previous]]) });
       if (page.next) links.push({ relation: 'next', url: link([['_cursor', page.next]]) });
     }
-    return bundleOf('searchset', entries, links, { id: this.ids(), timestamp: this.clock().toISOString(), total: page.total });
+    const head = JSON.stringify(bundleOf('searchset', [], links, { id: this.ids(), timestamp: this.clock().toISOString(), total: page.total }));
+    return entries.length === 0 ? head : `${head.slice(0, -1)},"entry":[${entries.join(',')}]}`;
   }
 
-  private entry(baseUrl: string, v: StoredVersion, plan: SearchPlan, mode: 'match' | 'include'): Record<string, unknown> {
+  /** One Bundle entry as JSON text; the stored JSON is used verbatim unless `_summary`/`_elements` subset it. */
+  private entry(baseUrl: string, v: StoredVersion, plan: SearchPlan, mode: 'match' | 'include'): string {
+    const fullUrl = JSON.stringify(fullUrlOf(baseUrl, v.resourceType, v.id));
+    const subset = (plan.summary && plan.summary !== 'false') || (plan.elements && plan.elements.length > 0);
+    if (!subset) return `{"fullUrl":${fullUrl},"resource":${v.json},"search":{"mode":"${mode}"}}`;
     let resource = JSON.parse(v.json) as Record<string, unknown>;
     if (plan.summary && plan.summary !== 'false') resource = applySummary(resource, plan.summary, this.elements);
-    else if (plan.elements && plan.elements.length > 0) resource = applyElements(resource, plan.elements, this.elements);
-    return { fullUrl: fullUrlOf(baseUrl, v.resourceType, v.id), resource, search: { mode } };
+    else if (plan.elements) resource = applyElements(resource, plan.elements, this.elements);
+    return `{"fullUrl":${fullUrl},"resource":${JSON.stringify(resource)},"search":{"mode":"${mode}"}}`;
   }
 
   /** `_include` and `_revinclude` (search.html#include), with `:iterate`; every fetch honours the restriction. */
