@@ -4,34 +4,10 @@
  * and the payloads have the size and shape servers meet in practice (about 2 KB of JSON with
  * extensions, several identifiers, a geolocated address and a narrative).
  */
+import { Random } from '../../test/support/random.js';
 
-/** A deterministic pseudo-random source (mulberry32); same seed, same sequence. */
-export class Rng {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** A float in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** An integer in [min, max]. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
-  /** One element of a non-empty list. */
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)] as T;
-  }
-
+/** The shared seeded PRNG plus the helpers the generators need; same seed, same sequence. */
+export class Rng extends Random {
   /** A random-looking but reproducible UUID (version 4 layout). */
   uuid(): string {
     const hex = Array.from({ length: 32 }, () => this.int(0, 15).toString(16));
