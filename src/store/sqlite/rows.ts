@@ -3,6 +3,15 @@ import type { StoredVersion } from '../port.js';
 /** The column list every version-returning query selects, aliased to the names `toVersion` reads. */
 export const VERSION_COLUMNS = 'type, id, version_id, last_updated, deleted, method, json';
 
+/**
+ * The same columns for the current version, selected from `resources` (alias `a`). The JSON text is stored
+ * once, in `versions`, and fetched by the unique (rid, version_id) index only for rows actually returned;
+ * keeping it out of `resources` halves the bytes every write commits.
+ */
+export const currentColumns = (a: string): string =>
+  `${a}.type, ${a}.id, ${a}.version_id, ${a}.last_updated, ${a}.deleted, ${a}.method, ` +
+  `(SELECT v.json FROM versions v WHERE v.rid = ${a}.rid AND v.version_id = ${a}.version_id) AS json`;
+
 /** A row selected with VERSION_COLUMNS (from `resources` or `versions`). */
 export interface VersionRow {
   type: string;

@@ -4,7 +4,7 @@ import type { StoreQuery } from '../../search/plan.js';
 import { Binder } from './binder.js';
 import { compileClause, sortExpression } from './compile.js';
 import { decodeCursor, encodeCursor, type Cursor, type KeyValue } from './cursor.js';
-import { toVersion, VERSION_COLUMNS, type VersionRow } from './rows.js';
+import { currentColumns, toVersion, type VersionRow } from './rows.js';
 import type { StatementCache } from './statement-cache.js';
 
 /** Largest page a store call returns, whatever the caller asks (the search service caps `_count` lower). */
@@ -50,7 +50,7 @@ export function searchPage(cache: StatementCache, query: StoreQuery): Page<Store
   let keyed: KeyedRow[];
   if (keyExprs.length === 0) {
     // Default order: stream the resource rows in rid order; JSON is read only for the rows returned.
-    const sql = `SELECT r.rid AS rid, ${VERSION_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')} FROM resources r ` +
+    const sql = `SELECT r.rid AS rid, ${currentColumns('r')} FROM resources r ` +
       `WHERE ${[...base, ...(keyset ? [keyset] : [])].join(' AND ')} ORDER BY ${order} LIMIT ${limit}`;
     const all = cache.get(sql).all(b.params) as (VersionRow & KeyedRow)[];
     rows = all;
@@ -60,7 +60,7 @@ export function searchPage(cache: StatementCache, query: StoreQuery): Page<Store
     const inner = `SELECT r.rid AS rid, ${keyExprs.map((e, i) => `${e} AS k${i}`).join(', ')} FROM resources r WHERE ${base.join(' AND ')}`;
     const sql = `SELECT * FROM (${inner})${keyset ? ` WHERE ${keyset}` : ''} ORDER BY ${order} LIMIT ${limit}`;
     keyed = cache.get(sql).all(b.params) as KeyedRow[];
-    const byRid = cache.get(`SELECT ${VERSION_COLUMNS} FROM resources WHERE rid = ?`);
+    const byRid = cache.get(`SELECT ${currentColumns('r')} FROM resources r WHERE r.rid = ?`);
     rows = keyed.map((k) => byRid.get(k.rid) as VersionRow);
   }
 

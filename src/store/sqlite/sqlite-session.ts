@@ -5,7 +5,7 @@ import { historyPage } from './history.js';
 import { prepareIndexWriter } from './index-writer.js';
 import { searchPage } from './search-page.js';
 import { StatementCache } from './statement-cache.js';
-import { toVersion, VERSION_COLUMNS, type VersionRow } from './rows.js';
+import { currentColumns, toVersion, VERSION_COLUMNS, type VersionRow } from './rows.js';
 
 /**
  * The synchronous operations of the store on one connection, with every fixed statement prepared once.
@@ -21,7 +21,7 @@ export class SqliteSession {
 
   constructor(readonly db: Database.Database) {
     this.cache = new StatementCache(db);
-    this.readStmt = db.prepare(`SELECT ${VERSION_COLUMNS} FROM resources WHERE type = ? AND id = ?`);
+    this.readStmt = db.prepare(`SELECT ${currentColumns('r')} FROM resources r WHERE r.type = ? AND r.id = ?`);
     this.vreadStmt = db.prepare(
       `SELECT ${VERSION_COLUMNS} FROM versions WHERE rid = (SELECT rid FROM resources WHERE type = ? AND id = ?) AND version_id = ?`,
     );
@@ -94,11 +94,12 @@ export class SqliteSession {
       let rid: number;
       // Index rows describe the current version only; a tombstone has none.
       if (cur === undefined) {
-        rid = Number(insertResource.run(v.resourceType, v.id, v.versionId, v.lastUpdated, deleted, v.method, v.json).lastInsertRowid);
+        // resources.json stays empty: the JSON lives once, in versions (see rows.ts currentColumns).
+        rid = Number(insertResource.run(v.resourceType, v.id, v.versionId, v.lastUpdated, deleted, v.method, '').lastInsertRowid);
         if (!v.deleted) index.insertAll(rid, w.index);
       } else {
         rid = cur.rid;
-        updateResource.run(v.versionId, v.lastUpdated, deleted, v.method, v.json, rid);
+        updateResource.run(v.versionId, v.lastUpdated, deleted, v.method, '', rid);
         if (v.deleted) index.clear(rid);
         else index.replace(rid, w.index);
       }
