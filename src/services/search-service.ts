@@ -1,4 +1,5 @@
 import { bundleOf, fullUrlOf, queryString } from '../fhir/bundle.js';
+import { forbidden } from '../fhir/outcome.js';
 import type { BundleLink } from '../fhir/bundle.js';
 import type { Clock, IdGenerator } from '../fhir/ids.js';
 import type { ElementIndex } from '../fhir/element-index.js';
@@ -62,7 +63,7 @@ export class SearchService {
       const perType = plan.types.map((t) => req.restrict!(t));
       if (perType.length === 1) restriction = perType[0];
       else if (perType.some((c) => c !== undefined)) {
-        throw new Error('a restricted search must name its resource types');
+        throw forbidden('With a patient-restricted access a system search must name its resource types with _type');
       }
     }
     // Without `_total`, report the total: clients (and US Core) expect it, and the indexes make it cheap.
