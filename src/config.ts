@@ -15,6 +15,8 @@ export interface Config {
   maxBundleEntries: number;
   /** SQLite durability: FULL survives power loss, NORMAL survives process crashes only. */
   sqliteSync: 'FULL' | 'NORMAL';
+  /** Page cache of the embedded store's read connection, in MiB. */
+  sqliteCacheMiB: number;
   /** Seconds to wait for in-flight requests on SIGTERM before closing anyway. */
   shutdownGraceSeconds: number;
 }
@@ -86,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxCount,
     maxBundleEntries: integer(env, 'VESTA_MAX_BUNDLE_ENTRIES', 10000, 1, 1000000),
     sqliteSync: sync,
+    sqliteCacheMiB: integer(env, 'VESTA_SQLITE_CACHE_MB', 512, 2, 65536),
     shutdownGraceSeconds: integer(env, 'VESTA_SHUTDOWN_GRACE', 10, 0, 600),
   };
 }

@@ -11,7 +11,7 @@ import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 async function main(): Promise<number> {
   const config = loadConfig();
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-  const store = SqliteStore.open({ dataDir: config.dataDir, synchronous: config.sqliteSync });
+  const store = SqliteStore.open({ dataDir: config.dataDir, synchronous: config.sqliteSync, readCacheMiB: config.sqliteCacheMiB });
   try {
     const { deps, ready } = createApp({ config, store, log });
     await ready;

@@ -62,6 +62,7 @@ test('every variable is parsed into the typed config', () => {
     VESTA_DEFAULT_COUNT: '50',
     VESTA_MAX_BUNDLE_ENTRIES: '250',
     VESTA_SQLITE_SYNC: 'normal',
+    VESTA_SQLITE_CACHE_MB: '64',
     VESTA_SHUTDOWN_GRACE: '3',
   });
   assert.deepEqual(c, {
@@ -75,6 +76,7 @@ test('every variable is parsed into the typed config', () => {
     maxCount: 500,
     maxBundleEntries: 250,
     sqliteSync: 'NORMAL',
+    sqliteCacheMiB: 64,
     shutdownGraceSeconds: 3,
   });
 });
@@ -122,6 +124,7 @@ test('invalid values fail with a ConfigError naming the variable', () => {
   assertRejected({ VESTA_BASE_URL: 'http://x/fhir?a=1' }, 'VESTA_BASE_URL');
   assertRejected({ HOST: 'bad host name' }, 'HOST');
   assertRejected({ VESTA_SQLITE_SYNC: 'OFF' }, 'VESTA_SQLITE_SYNC');
+  assertRejected({ VESTA_SQLITE_CACHE_MB: '1' }, 'VESTA_SQLITE_CACHE_MB');
   assertRejected({ VESTA_MAX_COUNT: '0' }, 'VESTA_MAX_COUNT');
   assertRejected({ VESTA_DEFAULT_COUNT: '2000' }, 'VESTA_DEFAULT_COUNT');
   assertRejected({ VESTA_MAX_COUNT: '10', VESTA_DEFAULT_COUNT: '11' }, 'VESTA_DEFAULT_COUNT');

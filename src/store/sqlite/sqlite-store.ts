@@ -18,6 +18,8 @@ export interface SqliteStoreOptions {
   fileName?: string;
   /** FULL (default) fsyncs every commit, so an acknowledged write survives power loss; NORMAL may lose the last ones. */
   synchronous?: 'FULL' | 'NORMAL';
+  /** Page cache of the read connection in MiB (default 512; SQLite allocates it only as pages are used). */
+  readCacheMiB?: number;
   /** How long a connection waits for a lock held by another process before failing, in ms (default 5000). */
   busyTimeoutMs?: number;
 }
@@ -25,14 +27,20 @@ export interface SqliteStoreOptions {
 const CAPABILITIES: StoreCapabilities = { transactions: true, name: 'sqlite' };
 
 /**
- * Memory settings per connection: a 64 MiB page cache keeps the hot index B-tree pages in memory (the default
- * 2 MiB thrashes once the database grows), memory-mapped reads avoid a syscall per page, temp B-trees stay in memory.
+ * Memory settings per connection: a page cache of `cacheMiB` keeps hot index B-tree pages in the process (the
+ * default 2 MiB thrashes once the database grows, and the OS page cache may be reclaimed under us; SQLite only
+ * allocates what it uses), memory-mapped reads avoid a syscall per page, temp B-trees stay in memory.
  */
-function tuneConnection(db: Database.Database): void {
-  db.pragma('cache_size = -65536');
+function tuneConnection(db: Database.Database, cacheMiB: number): void {
+  db.pragma(`cache_size = -${Math.max(2, Math.floor(cacheMiB)) * 1024}`);
   db.pragma('mmap_size = 1073741824');
   db.pragma('temp_store = MEMORY');
 }
+
+/** Page cache of the write connection (index pages touched by inserts). */
+const WRITER_CACHE_MIB = 128;
+/** Default page cache of the read connection, which serves every read and search. */
+const DEFAULT_READ_CACHE_MIB = 512;
 
 /** Most writes committed together; bounds how long one group holds the write lock. */
 const MAX_GROUP = 256;
@@ -79,7 +87,7 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
       // runs NORMAL: same crash consistency, no fsync inside COMMIT on the event loop.
       w.pragma('synchronous = NORMAL');
       w.pragma('foreign_keys = OFF');
-      tuneConnection(w);
+      tuneConnection(w, WRITER_CACHE_MIB);
       // Checkpoint less often: each checkpoint is a full-file sync under synchronous=FULL (the WAL stays bounded).
       w.pragma('wal_autocheckpoint = 8000');
       migrate(w);
@@ -89,7 +97,7 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
     }
     const r = new Database(file, { readonly: true });
     r.pragma(`busy_timeout = ${Math.max(0, Math.floor(busy))}`);
-    tuneConnection(r);
+    tuneConnection(r, opts.readCacheMiB ?? DEFAULT_READ_CACHE_MIB);
     const walSync = opts.synchronous === 'NORMAL' ? undefined : new WalSync(`${file}-wal`);
     return new SqliteStore(new SqliteSession(w), new SqliteSession(r), walSync);
   }
