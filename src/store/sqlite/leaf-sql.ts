@@ -2,6 +2,7 @@ import { badRequest } from '../../fhir/outcome.js';
 import type { Clause, Prefix, SearchParamType } from '../../search/plan.js';
 import { INDEX_KINDS, INDEX_TABLES, type IndexKind } from './schema.js';
 import type { Binder } from './binder.js';
+import { normalizeString } from '../../search/normalize.js';
 
 /** A leaf clause: one condition on the index rows of one parameter. */
 export type Leaf = Extract<Clause, { kind: 'string' | 'token' | 'range' | 'reference' | 'uri' }>;
@@ -85,7 +86,9 @@ export function leafPredicate(c: Leaf, a: string, b: Binder): string {
   switch (c.kind) {
     case 'string': {
       const v = b.bind(c.value);
-      if (c.mode === 'exact') conds.push(`${a}.exact = ${v}`);
+      // `:exact` goes through the (param, value) index on the folded form, then compares the exact text;
+      // folding is the same function the indexer used, so every exact match is among those rows.
+      if (c.mode === 'exact') conds.push(`${a}.value = ${b.bind(normalizeString(c.value))}`, `${a}.exact = ${v}`);
       else if (c.mode === 'prefix') {
         conds.push(startsWith(`${a}.value`, v, c.value, b));
       } else conds.push(`instr(${a}.value, ${v}) > 0`);

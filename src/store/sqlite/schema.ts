@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 
 /** The schema version this code writes and expects; bump it with a migration step in `migrate`. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** The index table for each IndexValue kind (store/index-values.ts); one table per kind keeps rows narrow. */
 export const INDEX_TABLES = {
@@ -72,7 +72,6 @@ CREATE TABLE IF NOT EXISTS idx_string (
 );
 CREATE INDEX IF NOT EXISTS idx_string_rid ON idx_string (rid, param);
 CREATE INDEX IF NOT EXISTS idx_string_value ON idx_string (param, value);
-CREATE INDEX IF NOT EXISTS idx_string_exact ON idx_string (param, exact);
 
 CREATE TABLE IF NOT EXISTS idx_token (
   rid INTEGER NOT NULL, param TEXT NOT NULL, grp INTEGER, system TEXT, code TEXT
@@ -107,7 +106,7 @@ CREATE TABLE IF NOT EXISTS idx_reference (
 CREATE INDEX IF NOT EXISTS idx_reference_rid ON idx_reference (rid, param);
 CREATE INDEX IF NOT EXISTS idx_reference_target ON idx_reference (param, target_id, target_type);
 CREATE INDEX IF NOT EXISTS idx_reference_by_target ON idx_reference (target_type, target_id);
-CREATE INDEX IF NOT EXISTS idx_reference_url ON idx_reference (param, url);
+CREATE INDEX IF NOT EXISTS idx_reference_url_set ON idx_reference (param, url) WHERE url IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS idx_uri (
   rid INTEGER NOT NULL, param TEXT NOT NULL, grp INTEGER, value TEXT NOT NULL
@@ -126,6 +125,11 @@ export function migrate(db: Database.Database): void {
     const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
     if (row === undefined) {
       db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(SCHEMA_VERSION);
+    } else if (row.version === 1) {
+      // v2 writes fewer index entries per row: `:exact` uses the folded-value index, and only references
+      // with an absolute URL (rare) are indexed by URL.
+      db.exec('DROP INDEX IF EXISTS idx_string_exact; DROP INDEX IF EXISTS idx_reference_url;');
+      db.prepare('UPDATE schema_version SET version = ?').run(SCHEMA_VERSION);
     } else if (row.version !== SCHEMA_VERSION) {
       throw new Error(`unsupported Vesta SQLite schema version ${row.version} (this build knows ${SCHEMA_VERSION})`);
     }
