@@ -84,7 +84,10 @@ export function fhirDispatcher(deps: Deps, hooks: Hooks, authenticator: Authenti
         if (spec.name === 'operation' && !hasBody(req)) return { ...r, auth };
         const kind = checkContentType(req.headers['content-type'], kinds);
         const text = await readBody(req, deps.config.maxBodyBytes);
-        return { ...r, auth, body: kind === 'form' ? text : parseJson(text) };
+        const body = kind === 'form' ? text : parseJson(text);
+        // One table row serves POST /fhir; the Bundle's own type says which interaction it is (for hooks and audit).
+        const isBatch = spec.name === 'transaction' && typeof body === 'object' && body !== null && (body as { type?: unknown }).type === 'batch';
+        return { ...r, auth, body, ...(isBatch ? { interaction: 'batch' as const } : {}) };
       };
       const result = await runInteraction(spec, initial, deps, hooks, load);
       const pretty = query.some(([k, v]) => k === '_pretty' && v === 'true');

@@ -235,6 +235,17 @@ describe('transaction Bundles', () => {
     assert.deepEqual(audits.map((a) => `${a.context.interaction}:${a.status}`).sort(), ['create:201', 'create:201', 'search-type:200', 'transaction:200']);
   });
 
+  test('labels the Bundle-level hook calls of a batch as batch', async () => {
+    decisions.length = 0;
+    audits.length = 0;
+    const res = await fhir('POST', srv.base, {
+      body: { resourceType: 'Bundle', type: 'batch', entry: [{ resource: patient(unique()), request: { method: 'POST', url: 'Patient' } }] },
+    });
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(decisions.map((d) => d.interaction).sort(), ['batch', 'create']);
+    assert.deepEqual(audits.map((a) => `${a.context.interaction}:${a.status}`).sort(), ['batch:200', 'create:201']);
+  });
+
   test('records the entries of a rolled-back transaction as failed in the audit trail', async () => {
     audits.length = 0;
     const res = await fhir('POST', srv.base, {
