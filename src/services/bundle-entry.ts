@@ -1,5 +1,6 @@
 import type { FhirError } from '../fhir/outcome.js';
-import type { ResourceStore, StoredVersion, VersionWrite } from '../store/port.js';
+import type { ResourceStore, StoredVersion } from '../store/port.js';
+import type { PreparedVersion } from './resource-service.js';
 import type { HistoryService } from './history-service.js';
 import type { ResourceService } from './resource-service.js';
 import type { SearchService } from './search-service.js';
@@ -49,7 +50,7 @@ export interface WorkEntry extends PlannedEntry {
   /** True when the entry holds references that can only be resolved inside the transaction. */
   pending?: boolean;
   /** The validated and indexed version of a create, ready to write. */
-  prepared?: VersionWrite;
+  prepared?: PreparedVersion;
   /** Set when resolution already decided what the entry does. */
   work?: EntryWork;
 }

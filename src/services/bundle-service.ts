@@ -1,9 +1,6 @@
-import { FhirError, badRequest, conflict } from '../fhir/outcome.js';
+import { FhirError, badRequest } from '../fhir/outcome.js';
 import type { IdGenerator } from '../fhir/ids.js';
 import { isJsonObject } from '../fhir/resource-json.js';
-import type { AnyResource } from '../fhir/resource-json.js';
-import { VersionConflict } from '../store/port.js';
-import type { ResourceStore, StoredVersion, VersionWrite } from '../store/port.js';
 import { atEntry, processingOrder } from './bundle-plan.js';
 import type { BundlePlan, PlannedEntry } from './bundle-plan.js';
 import { ReferenceTable, isPlaceholder, rewriteReferences } from './bundle-references.js';
@@ -22,8 +19,6 @@ const YIELD_EVERY = 64;
 const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Types whose writes have side effects in ResourceService (SearchParameter activation), so they never take the fast path. */
-const SLOW_PATH_TYPES: ReadonlySet<string> = new Set(['SearchParameter']);
-
 /**
  * Batch and transaction processing (FHIR R4 http.html#transaction, bundle.html#references): processing
  * order, id assignment, reference rewriting, conditional entries and references, and atomicity through
@@ -190,10 +185,9 @@ export class BundleService {
   /** Validates the create and prepares its version and index values (the CPU-heavy part of a write). */
   private prepareCreate(w: WorkEntry): void {
     const type = w.path;
-    if (SLOW_PATH_TYPES.has(type) || w.createId === undefined) return;
+    if (w.createId === undefined) return;
     try {
-      this.deps.resources.validate(w.body, type);
-      w.prepared = this.deps.resources.prepare(w.body as AnyResource, w.createId, '1', 'POST');
+      w.prepared = this.deps.resources.prepareCreate(type, w.body, w.createId);
     } catch (e) {
       throw e instanceof FhirError ? atEntry(e, w.index, type) : e;
     }
@@ -202,28 +196,10 @@ export class BundleService {
   /** The work of an entry that resolution left as is: a prepared create, or dispatch through the table. */
   private createWork(w: WorkEntry, scope: BundleScope): EntryWork {
     if (w.createId === undefined) return { kind: 'route' };
-    if (SLOW_PATH_TYPES.has(w.path)) {
-      // Through update-as-create, so ResourceService applies the type's side effects with the assigned id.
-      w.path = `${w.path}/${w.createId}`;
-      w.method = 'PUT';
-      if (isJsonObject(w.body)) w.body = { ...w.body, id: w.createId };
-      return { kind: 'route' };
-    }
     const prepared = w.prepared;
     if (!prepared) throw new Error('a create was not prepared');
-    return { kind: 'create', commit: () => commitCreate(scope.store, prepared) };
+    return { kind: 'create', commit: async () => (await scope.resources.commitCreate(prepared)).version };
   }
-}
-
-/** Writes a prepared create; the pre-assigned id colliding with an existing one is a 409. */
-async function commitCreate(store: ResourceStore, prepared: VersionWrite): Promise<StoredVersion> {
-  try {
-    await store.write(prepared, null);
-  } catch (e) {
-    if (e instanceof VersionConflict) throw conflict('Id collision; retry the request');
-    throw e;
-  }
-  return prepared.version;
 }
 
 function ready(entry: PlannedEntry, work: EntryWork): ReadyEntry {

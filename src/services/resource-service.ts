@@ -9,9 +9,14 @@ import type { Clock, IdGenerator } from '../fhir/ids.js';
 import { isJsonObject, stampMeta } from '../fhir/resource-json.js';
 import type { AnyResource } from '../fhir/resource-json.js';
 import { VersionConflict } from '../store/port.js';
-import type { ResourceStore, StoredVersion } from '../store/port.js';
+import type { ResourceStore, StoredVersion, VersionWrite } from '../store/port.js';
 import type { Indexer, MatchFinder, ResourceValidator } from './ports.js';
 import type { SearchParameterActivation } from './search-parameter-activation.js';
+
+/** A version ready to write: the stored form, its index values, and the stamped resource. */
+export interface PreparedVersion extends VersionWrite {
+  resource: AnyResource;
+}
 
 /** The outcome of a write: the stored version and whether it created the resource. */
 export interface WriteResult {
@@ -74,7 +79,7 @@ export class ResourceService {
   }
 
   /** Prepares a version (meta, JSON text, index values) without writing it. */
-  prepare(resource: AnyResource, id: string, versionId: string, method: StoredVersion['method']) {
+  prepare(resource: AnyResource, id: string, versionId: string, method: StoredVersion['method']): PreparedVersion {
     const lastUpdated = this.deps.clock().toISOString();
     const stamped = stampMeta(resource, id, versionId, lastUpdated);
     const version: StoredVersion = {
@@ -94,8 +99,20 @@ export class ResourceService {
         return { version: matches[0], created: false, existing: true, resource: JSON.parse(matches[0].json) as AnyResource };
       }
     }
-    const id = this.deps.ids();
-    const prepared = this.prepare(resource, id, '1', 'POST');
+    return this.commitCreate(this.prepare(resource, this.deps.ids(), '1', 'POST'));
+  }
+
+  /**
+   * Validates a create and prepares its first version under an id assigned by the caller, without writing.
+   * Transaction Bundles do this for every entry before the write lock, then call `commitCreate`.
+   */
+  prepareCreate(type: string, body: unknown, id: string): PreparedVersion {
+    this.validate(body, type);
+    return this.prepare(body as AnyResource, id, '1', 'POST');
+  }
+
+  /** Writes a prepared first version: 409 if the id is already used; runs the type's side effects. */
+  async commitCreate(prepared: PreparedVersion): Promise<WriteResult> {
     await this.write(prepared, null, false);
     return { version: prepared.version, created: true, resource: prepared.resource };
   }
@@ -223,7 +240,7 @@ export class ResourceService {
   }
 
   private async write(
-    prepared: { version: StoredVersion; index: readonly import('../store/index-values.js').IndexValue[] },
+    prepared: VersionWrite,
     expected: string | null,
     clientPrecondition: boolean,
   ): Promise<void> {

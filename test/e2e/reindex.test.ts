@@ -87,3 +87,14 @@ test('the status of an unknown reindex job is 404 and $reindex is not available 
   assert.equal(res.status, 404);
   assert.equal(res.body.issue[0].code, 'not-found');
 });
+
+test('a SearchParameter created inside a transaction Bundle becomes known like one created directly', async () => {
+  const sp = { ...searchParameter, url: 'http://example.org/fhir/SearchParameter/patient-nickname', name: 'nickname', code: 'nickname' };
+  const res = await fhir('POST', server.base, {
+    body: { resourceType: 'Bundle', type: 'transaction', entry: [{ fullUrl: 'urn:uuid:6c1f0a3e-1b2c-4d5e-8f90-123456789abc', resource: sp, request: { method: 'POST', url: 'SearchParameter' } }] },
+  });
+  assert.equal(res.status, 200, res.text);
+  assert.match(res.body.entry[0].response.status, /^201/);
+  const search = await fhir('GET', `${server.base}/Patient?nickname=x`, { headers: { Prefer: 'handling=strict' } });
+  assert.equal(search.status, 200, search.text);
+});
