@@ -26,7 +26,6 @@ import { ReindexService } from './services/reindex-service.js';
 import { SearchParameterActivation } from './services/search-parameter-activation.js';
 import type { ResourceStore } from './store/port.js';
 import { createValidator } from './validation/validator.js';
-import { loadProfilesDir } from './validation/profiles.js';
 
 /** The repository root (where `profiles/` and `conformance/` live), from the compiled location dist/src/. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -76,16 +75,10 @@ export function createApp(opts: AppOptions): VestaApp {
     findMatches: (type, query, limit) => search.findMatches(type, query, limit),
   });
   const resourceTypes = validator.resourceTypes;
-  const profilesByType = new Map<string, string[]>();
-  for (const p of loadProfilesDir(profilesDir)) {
-    const list = profilesByType.get(p.type) ?? [];
-    list.push(p.url);
-    profilesByType.set(p.type, list);
-  }
   const capability = buildCapabilityStatement({
     baseUrl: config.baseUrl,
     base: loadCapabilityBase(opts.conformanceDir ?? path.join(REPO_ROOT, 'conformance')),
-    table, resourceTypes, searchEngine: engine, store: store.capabilities, profilesByType, clock,
+    table, resourceTypes, searchEngine: engine, store: store.capabilities, profilesByType: validator.profilesByType, clock,
   });
   const capabilityText = JSON.stringify(capability);
   const hooks = { policy: opts.policy ?? allowAllPolicy, auditor: opts.auditor ?? noopAuditor };

@@ -16,7 +16,7 @@ export interface CapabilityInputs {
   searchEngine: SearchEngine;
   store: StoreCapabilities;
   /** Profile urls loaded from profiles/, by the type they constrain. */
-  profilesByType: ReadonlyMap<string, string[]>;
+  profilesByType: ReadonlyMap<string, readonly string[]>;
   clock: () => Date;
 }
 
@@ -50,7 +50,7 @@ export function buildCapabilityStatement(inp: CapabilityInputs): Record<string, 
       profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
     };
     const supported = inp.profilesByType.get(type);
-    if (supported && supported.length > 0) r.supportedProfile = supported;
+    if (supported && supported.length > 0) r.supportedProfile = [...supported];
     Object.assign(r, {
       interaction: interactions,
       versioning: 'versioned',

@@ -12,6 +12,8 @@ export interface Validator {
   readonly resourceTypes: readonly string[];
   /** Canonical urls of the loaded profiles, sorted (CapabilityStatement.rest.resource.supportedProfile). */
   readonly profileUrls: readonly string[];
+  /** The loaded profiles' urls grouped by the resource type each constrains. */
+  readonly profilesByType: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Options of {@link createValidator}. */
@@ -42,11 +44,17 @@ export function createValidator(opts: ValidatorOptions = {}): Validator {
     profiles.set(p.url, p);
   }
   const profileUrls = Object.freeze([...profiles.keys()].sort());
+  const profilesByType = new Map<string, string[]>();
+  for (const url of profileUrls) {
+    const type = profiles.get(url)!.type;
+    profilesByType.set(type, [...(profilesByType.get(type) ?? []), url]);
+  }
   for (const type of opts.precompile ?? []) schema.validate({ resourceType: type });
 
   return {
     resourceTypes: R4_RESOURCE_TYPES,
     profileUrls,
+    profilesByType,
     validate(resource: unknown): Issue[] {
       const issues = schema.validate(resource);
       if (resourceTypeProblem(resource) !== undefined) return issues;

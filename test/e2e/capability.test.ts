@@ -90,6 +90,12 @@ describe('GET /fhir/metadata', () => {
     assert.equal(res.body.rest[0].mode, 'server');
   });
 
+  test('Patient lists the profile loaded from profiles/ as a supported profile, and other types list none', () => {
+    const resources = res.body.rest[0].resource as { type: string; supportedProfile?: string[] }[];
+    assert.deepEqual(resources.find((r) => r.type === 'Patient')?.supportedProfile, ['http://vesta.dev/fhir/StructureDefinition/vesta-patient']);
+    assert.equal(resources.find((r) => r.type === 'Observation')?.supportedProfile, undefined);
+  });
+
   test('Patient declares search parameters it really supports', async () => {
     const patient = resources.find((r) => r.type === 'Patient')!;
     const names = (patient.searchParam ?? []).map((p) => p.name);
