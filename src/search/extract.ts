@@ -10,8 +10,11 @@ import { createCodeBindings } from './code-bindings.js';
 
 /** Turns a resource into its search index rows. */
 export interface Indexer {
-  /** Every index row of `resource` (deduplicated, in a stable order); unknown types yield only what the registry knows (nothing). */
-  extract(resource: { resourceType: string }): IndexValue[];
+  /**
+   * Every index row of `resource` (deduplicated, in a stable order); unknown types yield only what the registry
+   * knows (nothing). With `only`, just the rows of those parameter codes (and their synthetic rows).
+   */
+  extract(resource: { resourceType: string }, only?: ReadonlySet<string>): IndexValue[];
 }
 
 /** Options of `createIndexer`. */
@@ -100,7 +103,7 @@ export function createIndexer(registry: SearchRegistry, opts: IndexerOptions): I
   }
 
   return {
-    extract(resource) {
+    extract(resource, only) {
       const rows: IndexValue[] = [];
       const seen = new Set<string>();
       const sink: RowSink = {
@@ -115,6 +118,7 @@ export function createIndexer(registry: SearchRegistry, opts: IndexerOptions): I
       };
       let group = 0;
       for (const p of compiledFor(resource.resourceType)) {
+        if (only && !only.has(p.def.code)) continue;
         const values = evaluateSafely(p.evaluate, resource);
         if (!p.components) {
           for (const v of values) emitRows(sink, p.def.type, p.def.code, undefined, v);

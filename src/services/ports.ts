@@ -4,7 +4,8 @@ import type { StoredVersion } from '../store/port.js';
 
 /** Turns a resource into its search index values (src/search/extract.ts implements it). */
 export interface Indexer {
-  extract(resource: Record<string, unknown>): IndexValue[];
+  /** All index values, or only those of the parameter codes in `only` (e.g. one `_include` parameter). */
+  extract(resource: Record<string, unknown>, only?: ReadonlySet<string>): IndexValue[];
 }
 
 /** Checks a resource; returns every issue found (errors and warnings) as data. */

@@ -150,9 +150,11 @@ export class SearchService {
 
   private async forward(store: ResourceStore, spec: IncludeSpec, from: StoredVersion[], restrict?: Restriction): Promise<StoredVersion[]> {
     const byType = new Map<string, Set<string>>();
+    const only = spec.param === '*' ? undefined : new Set([spec.param]);
     for (const v of from) {
       if (spec.sourceType !== '*' && v.resourceType !== spec.sourceType) continue;
-      const rows = this.indexer.extract(JSON.parse(v.json) as Record<string, unknown>);
+      // Only the included parameter is evaluated, not every search parameter of the type.
+      const rows = this.indexer.extract(JSON.parse(v.json) as Record<string, unknown>, only);
       for (const row of rows) {
         if (row.kind !== 'reference' || !row.targetType || !row.targetId) continue;
         if (spec.param !== '*' && row.param !== spec.param) continue;
