@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 
 /** Validated runtime configuration, read once from the environment at start. */
@@ -17,6 +18,8 @@ export interface Config {
   sqliteSync: 'FULL' | 'NORMAL';
   /** Page cache of the embedded store's read connection, in MiB. */
   sqliteCacheMiB: number;
+  /** Worker threads running searches and history pages on their own read connections; 0 keeps them on the main thread. */
+  sqliteReadWorkers: number;
   /** Seconds to wait for in-flight requests on SIGTERM before closing anyway. */
   shutdownGraceSeconds: number;
 }
@@ -89,6 +92,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBundleEntries: integer(env, 'VESTA_MAX_BUNDLE_ENTRIES', 10000, 1, 1000000),
     sqliteSync: sync,
     sqliteCacheMiB: integer(env, 'VESTA_SQLITE_CACHE_MB', 512, 2, 65536),
+    // One search worker per core: the main thread still has HTTP to do, and searches waiting on disk overlap.
+    sqliteReadWorkers: integer(env, 'VESTA_SQLITE_READ_WORKERS', Math.min(8, os.availableParallelism()), 0, 64),
     shutdownGraceSeconds: integer(env, 'VESTA_SHUTDOWN_GRACE', 10, 0, 600),
   };
 }

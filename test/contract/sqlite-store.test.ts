@@ -11,3 +11,5 @@ let n = 0;
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describeStoreContract('SQLite', async () => SqliteStore.open({ dataDir: path.join(root, String(n++)) }));
+// The server's configuration: searches and history pages answered by read worker threads.
+describeStoreContract('SQLite with read workers', async () => SqliteStore.open({ dataDir: path.join(root, String(n++)), readWorkers: 2 }));

@@ -34,7 +34,8 @@ export async function startTestServer(
   overrides: { config?: Partial<Config>; env?: NodeJS.ProcessEnv; log?: Logger } & Partial<Omit<AppOptions, 'config' | 'store' | 'log'>> = {},
 ): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vesta-test-'));
-  const store = SqliteStore.open({ dataDir, synchronous: 'NORMAL' });
+  // One read worker: end-to-end tests go through the same worker path as the server (main.ts).
+  const store = SqliteStore.open({ dataDir, synchronous: 'NORMAL', readWorkers: 1 });
   const log = overrides.log ?? createLogger('error', true);
   // Listen first so the base URL (which the app bakes into links and reference handling) has the real port.
   const server = http.createServer();

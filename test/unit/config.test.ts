@@ -63,6 +63,7 @@ test('every variable is parsed into the typed config', () => {
     VESTA_MAX_BUNDLE_ENTRIES: '250',
     VESTA_SQLITE_SYNC: 'normal',
     VESTA_SQLITE_CACHE_MB: '64',
+    VESTA_SQLITE_READ_WORKERS: '3',
     VESTA_SHUTDOWN_GRACE: '3',
   });
   assert.deepEqual(c, {
@@ -77,8 +78,16 @@ test('every variable is parsed into the typed config', () => {
     maxBundleEntries: 250,
     sqliteSync: 'NORMAL',
     sqliteCacheMiB: 64,
+    sqliteReadWorkers: 3,
     shutdownGraceSeconds: 3,
   });
+});
+
+test('searches run on one read worker per core by default, at most 8, and 0 turns the workers off', () => {
+  assert.equal(loadConfig({}).sqliteReadWorkers, Math.min(8, os.availableParallelism()));
+  assert.equal(loadConfig({ VESTA_SQLITE_READ_WORKERS: '0' }).sqliteReadWorkers, 0);
+  assert.throws(() => loadConfig({ VESTA_SQLITE_READ_WORKERS: 'many' }), /VESTA_SQLITE_READ_WORKERS/);
+  assert.throws(() => loadConfig({ VESTA_SQLITE_READ_WORKERS: '65' }), /VESTA_SQLITE_READ_WORKERS/);
 });
 
 test('the default base URL follows PORT and HOST', () => {

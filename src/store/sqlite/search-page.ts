@@ -26,11 +26,11 @@ export function searchPage(cache: StatementCache, query: StoreQuery): Page<Store
   const base = baseConditions(query, b);
   const count = Math.min(MAX_PAGE, Math.max(0, Math.floor(query.count)));
   const result: Page<StoredVersion> = { items: [] };
-  if (query.total !== 'none') {
-    const sql = `SELECT COUNT(*) AS n FROM resources r WHERE ${base.join(' AND ')}`;
-    result.total = (cache.get(sql).get(b.params) as { n: number }).n;
+  const countAll = (): number => (cache.get(`SELECT COUNT(*) AS n FROM resources r WHERE ${base.join(' AND ')}`).get(b.params) as { n: number }).n;
+  if (count === 0) {
+    if (query.total !== 'none') result.total = countAll();
+    return result;
   }
-  if (count === 0) return result;
 
   const keyExprs = query.sort.map((k) => sortExpression(k, 'r', b));
   const desc = [...query.sort.map((k) => k.descending), false];
@@ -56,15 +56,21 @@ export function searchPage(cache: StatementCache, query: StoreQuery): Page<Store
     rows = all;
     keyed = all;
   } else {
-    // Sorted: order (rid, keys) first, then load the JSON of the page only, keeping it out of the sorter.
+    // Sorted: order (rid, keys) first, keeping the JSON out of the sorter, then join the JSON of the page only
+    // (the LIMIT inside the subquery keeps SQLite from flattening it into the join).
     const inner = `SELECT r.rid AS rid, ${keyExprs.map((e, i) => `${e} AS k${i}`).join(', ')} FROM resources r WHERE ${base.join(' AND ')}`;
-    const sql = `SELECT * FROM (${inner})${keyset ? ` WHERE ${keyset}` : ''} ORDER BY ${order} LIMIT ${limit}`;
-    keyed = cache.get(sql).all(b.params) as KeyedRow[];
-    const byRid = cache.get(`SELECT ${currentColumns('r')} FROM resources r WHERE r.rid = ?`);
-    rows = keyed.map((k) => byRid.get(k.rid) as VersionRow);
+    const ordered = `SELECT * FROM (${inner})${keyset ? ` WHERE ${keyset}` : ''} ORDER BY ${order} LIMIT ${limit}`;
+    const sql = `SELECT p.*, ${currentColumns('r')} FROM (${ordered}) p CROSS JOIN resources r ON r.rid = p.rid ORDER BY ${order}`;
+    const all = cache.get(sql).all(b.params) as (VersionRow & KeyedRow)[];
+    rows = all;
+    keyed = all;
   }
 
   const more = keyed.length > count;
+  if (query.total !== 'none') {
+    // A first page that holds every match already is the total: the COUNT would only repeat the search.
+    result.total = cursor === undefined && !more ? keyed.length : countAll();
+  }
   const pageKeys = keyed.slice(0, count);
   const pageRows = rows.slice(0, count);
   if (backward) {

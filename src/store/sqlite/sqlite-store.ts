@@ -6,6 +6,8 @@ import type {
 } from '../port.js';
 import type { StoreQuery } from '../../search/plan.js';
 import { Mutex } from './mutex.js';
+import { openReader, tuneConnection } from './connection.js';
+import { ReadPool } from './read-pool.js';
 import { migrate } from './schema.js';
 import { SqliteSession } from './sqlite-session.js';
 import { WalSync } from './wal-sync.js';
@@ -22,20 +24,14 @@ export interface SqliteStoreOptions {
   readCacheMiB?: number;
   /** How long a connection waits for a lock held by another process before failing, in ms (default 5000). */
   busyTimeoutMs?: number;
+  /**
+   * Worker threads that run searches and history pages, each on its own read connection (read-pool.ts);
+   * 0 runs them on the main thread's read connection. Default 0 here; the server sets it from its config.
+   */
+  readWorkers?: number;
 }
 
 const CAPABILITIES: StoreCapabilities = { transactions: true, name: 'sqlite' };
-
-/**
- * Memory settings per connection: a page cache of `cacheMiB` keeps hot index B-tree pages in the process (the
- * default 2 MiB thrashes once the database grows, and the OS page cache may be reclaimed under us; SQLite only
- * allocates what it uses), memory-mapped reads avoid a syscall per page, temp B-trees stay in memory.
- */
-function tuneConnection(db: Database.Database, cacheMiB: number): void {
-  db.pragma(`cache_size = -${Math.max(2, Math.floor(cacheMiB)) * 1024}`);
-  db.pragma('mmap_size = 1073741824');
-  db.pragma('temp_store = MEMORY');
-}
 
 /** Page cache of the write connection (index pages touched by inserts). */
 const WRITER_CACHE_MIB = 128;
@@ -67,6 +63,7 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
     private readonly writer: SqliteSession,
     private readonly reader: SqliteSession,
     private readonly walSync: WalSync | undefined,
+    private readonly pool: ReadPool | undefined,
   ) {}
 
   /** Durability point: with FULL, the WAL is fsynced (off the event loop); with NORMAL, nothing to wait for. */
@@ -95,11 +92,12 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
       w.close();
       throw err;
     }
-    const r = new Database(file, { readonly: true });
-    r.pragma(`busy_timeout = ${Math.max(0, Math.floor(busy))}`);
-    tuneConnection(r, opts.readCacheMiB ?? DEFAULT_READ_CACHE_MIB);
+    const cacheMiB = opts.readCacheMiB ?? DEFAULT_READ_CACHE_MIB;
+    const r = openReader(file, cacheMiB, busy);
     const walSync = opts.synchronous === 'NORMAL' ? undefined : new WalSync(`${file}-wal`);
-    return new SqliteStore(new SqliteSession(w), new SqliteSession(r), walSync);
+    const workers = Math.max(0, Math.floor(opts.readWorkers ?? 0));
+    const pool = workers > 0 ? new ReadPool({ file, cacheMiB, busyTimeoutMs: busy }, workers) : undefined;
+    return new SqliteStore(new SqliteSession(w), new SqliteSession(r), walSync, pool);
   }
 
   /**
@@ -190,13 +188,13 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
   /** Versions newest first (FHIR R4 http.html#history). */
   async history(scope: HistoryScope, page: PageRequest): Promise<Page<StoredVersion>> {
     this.assertOpen();
-    return this.reader.history(scope, page);
+    return this.pool ? this.pool.history(scope, page) : this.reader.history(scope, page);
   }
 
   /** Current, non-deleted matches, one page (FHIR R4 search.html). */
   async search(query: StoreQuery): Promise<Page<StoredVersion>> {
     this.assertOpen();
-    return this.reader.search(query);
+    return this.pool ? this.pool.search(query) : this.reader.search(query);
   }
 
   /**
@@ -244,6 +242,7 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
     return this.mutex.run(async () => {
       await this.durable(); // a group whose fsync is still running must not lose its file descriptor
       this.walSync?.close();
+      await this.pool?.close();
       this.reader.db.close();
       // Refreshes planner statistics where they drifted (SQLite's advice for closing a connection).
       try {

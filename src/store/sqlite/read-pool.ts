@@ -1,0 +1,97 @@
+import { Worker } from 'node:worker_threads';
+import { FhirError } from '../../fhir/outcome.js';
+import type { HistoryScope, Page, PageRequest, StoredVersion } from '../port.js';
+import type { StoreQuery } from '../../search/plan.js';
+import type { ReadReply, ReadRequest, ReadWorkerData } from './read-protocol.js';
+
+type Pending = { resolve: (page: Page<StoredVersion>) => void; reject: (err: unknown) => void };
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+/** Distributive Omit, so each member of the request union keeps its own fields. */
+type RequestBody = ReadRequest extends infer R ? (R extends ReadRequest ? Omit<R, 'id'> : never) : never;
+
+/**
+ * Worker threads, each with its own read-only SQLite connection, that run searches and history pages.
+ *
+ * Why: better-sqlite3 is synchronous, so on the main thread every search holds the event loop for its whole
+ * SQL time, and a page read from disk stalls every other request. In workers, searches use the other cores,
+ * a cold read waits alone, and the main thread keeps to HTTP. Reads by id stay on the main thread: they cost
+ * less than a message round trip. Each request goes to the worker with the fewest in flight.
+ */
+export class ReadPool {
+  private readonly slots: Slot[] = [];
+  private nextId = 1;
+  private closing = false;
+  private readonly inflight = new Set<Promise<unknown>>();
+
+  constructor(private readonly data: ReadWorkerData, size: number) {
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  search(query: StoreQuery): Promise<Page<StoredVersion>> {
+    return this.send({ op: 'search', query });
+  }
+
+  history(scope: HistoryScope, page: PageRequest): Promise<Page<StoredVersion>> {
+    return this.send({ op: 'history', scope, page });
+  }
+
+  /** Lets running requests finish, then closes every worker's connection and waits for the workers to end. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.allSettled(this.inflight);
+    await Promise.all(this.slots.map((slot) => new Promise<void>((resolve) => {
+      slot.worker.once('exit', () => resolve());
+      slot.worker.postMessage('close');
+    })));
+  }
+
+  private send(body: RequestBody): Promise<Page<StoredVersion>> {
+    if (this.closing) return Promise.reject(new Error('the SQLite store is closed'));
+    let slot = this.slots[0]!;
+    for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
+    const id = this.nextId++;
+    const answer = new Promise<Page<StoredVersion>>((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      slot.worker.postMessage({ ...body, id } as ReadRequest);
+    });
+    this.inflight.add(answer);
+    const forget = (): void => void this.inflight.delete(answer);
+    answer.then(forget, forget);
+    return answer;
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(new URL('./read-worker.js', import.meta.url), { workerData: this.data });
+    const slot: Slot = { worker, pending: new Map() };
+    worker.on('message', (reply: ReadReply) => {
+      const p = slot.pending.get(reply.id);
+      if (p === undefined) return;
+      slot.pending.delete(reply.id);
+      if ('page' in reply) p.resolve(reply.page);
+      else if ('fhirError' in reply) p.reject(new FhirError(reply.fhirError.status, reply.fhirError.outcome, reply.fhirError.headers));
+      else p.reject(new Error(`SQLite read worker: ${reply.error}`));
+    });
+    // A worker that dies fails its requests and is replaced, so one bad page never takes reads down for good.
+    const fail = (err: unknown): void => {
+      for (const p of slot.pending.values()) p.reject(err);
+      slot.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      fail(new Error(`SQLite read worker exited with code ${code}`));
+      if (this.closing) return;
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots[i] = this.spawn();
+    });
+    return slot;
+  }
+}
