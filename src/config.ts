@@ -20,6 +20,8 @@ export interface Config {
   sqliteCacheMiB: number;
   /** Worker threads running searches and history pages on their own read connections; 0 keeps them on the main thread. */
   sqliteReadWorkers: number;
+  /** Read workers fill their caches from the database before the server reports ready. */
+  sqlitePrewarm: boolean;
   /** Seconds to wait for in-flight requests on SIGTERM before closing anyway. */
   shutdownGraceSeconds: number;
 }
@@ -38,6 +40,15 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   const n = Number(raw.trim());
   if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
   return n;
+}
+
+/** `on`/`off` (also true/false, 1/0, yes/no); empty or unset gives the fallback. */
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['on', 'true', '1', 'yes'].includes(raw)) return true;
+  if (['off', 'false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be on or off, got "${env[name]}"`);
 }
 
 /** Parses sizes such as `16mb`, `512kb`, `1048576` into bytes. */
@@ -94,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sqliteCacheMiB: integer(env, 'VESTA_SQLITE_CACHE_MB', 512, 2, 65536),
     // One search worker per core: the main thread still has HTTP to do, and searches waiting on disk overlap.
     sqliteReadWorkers: integer(env, 'VESTA_SQLITE_READ_WORKERS', Math.min(8, os.availableParallelism()), 0, 64),
+    sqlitePrewarm: onOff(env, 'VESTA_SQLITE_PREWARM', true),
     shutdownGraceSeconds: integer(env, 'VESTA_SHUTDOWN_GRACE', 10, 0, 600),
   };
 }

@@ -18,7 +18,10 @@ async function main(): Promise<void> {
     throw e;
   }
   const log = createLogger(config.logLevel);
-  const store = SqliteStore.open({ dataDir: config.dataDir, synchronous: config.sqliteSync, readCacheMiB: config.sqliteCacheMiB, readWorkers: config.sqliteReadWorkers });
+  const store = SqliteStore.open({
+    dataDir: config.dataDir, synchronous: config.sqliteSync, readCacheMiB: config.sqliteCacheMiB,
+    readWorkers: config.sqliteReadWorkers, prewarm: config.sqlitePrewarm,
+  });
   // Listen before building the app so that with PORT=0 the base URL (links, Location, fullUrl) has the real port.
   // Until the app is built, answer 503 rather than leave early connections (probes) hanging.
   let handler: http.RequestListener = (_req, res) => {
@@ -39,8 +42,9 @@ async function main(): Promise<void> {
   const base = process.env.VESTA_BASE_URL ? config.baseUrl : config.baseUrl.replace(/:\d+\/fhir$/, `:${port}/fhir`);
   const app = createApp({ config: { ...config, baseUrl: base }, store, log });
   await app.ready;
+  const warm = await store.ready();
   handler = app.http;
-  log.info('listening', { baseUrl: base, store: 'sqlite', dataDir: config.dataDir });
+  log.info('listening', { baseUrl: base, store: 'sqlite', dataDir: config.dataDir, readWorkers: config.sqliteReadWorkers, warmedMiB: Math.round(warm.bytes / 1048576), warmMs: Math.round(warm.ms) });
   process.stdout.write(`Vesta FHIR R4 server ready at ${base}\n`);
 
   let stopping = false;

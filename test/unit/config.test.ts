@@ -64,6 +64,7 @@ test('every variable is parsed into the typed config', () => {
     VESTA_SQLITE_SYNC: 'normal',
     VESTA_SQLITE_CACHE_MB: '64',
     VESTA_SQLITE_READ_WORKERS: '3',
+    VESTA_SQLITE_PREWARM: 'off',
     VESTA_SHUTDOWN_GRACE: '3',
   });
   assert.deepEqual(c, {
@@ -79,6 +80,7 @@ test('every variable is parsed into the typed config', () => {
     sqliteSync: 'NORMAL',
     sqliteCacheMiB: 64,
     sqliteReadWorkers: 3,
+    sqlitePrewarm: false,
     shutdownGraceSeconds: 3,
   });
 });
@@ -88,6 +90,13 @@ test('searches run on one read worker per core by default, at most 8, and 0 turn
   assert.equal(loadConfig({ VESTA_SQLITE_READ_WORKERS: '0' }).sqliteReadWorkers, 0);
   assert.throws(() => loadConfig({ VESTA_SQLITE_READ_WORKERS: 'many' }), /VESTA_SQLITE_READ_WORKERS/);
   assert.throws(() => loadConfig({ VESTA_SQLITE_READ_WORKERS: '65' }), /VESTA_SQLITE_READ_WORKERS/);
+});
+
+test('read workers warm their caches unless VESTA_SQLITE_PREWARM is off', () => {
+  assert.equal(loadConfig({}).sqlitePrewarm, true);
+  assert.equal(loadConfig({ VESTA_SQLITE_PREWARM: 'OFF' }).sqlitePrewarm, false);
+  assert.equal(loadConfig({ VESTA_SQLITE_PREWARM: 'on' }).sqlitePrewarm, true);
+  assert.throws(() => loadConfig({ VESTA_SQLITE_PREWARM: 'sometimes' }), /VESTA_SQLITE_PREWARM/);
 });
 
 test('the default base URL follows PORT and HOST', () => {

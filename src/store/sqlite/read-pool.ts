@@ -2,13 +2,15 @@ import { Worker } from 'node:worker_threads';
 import { FhirError } from '../../fhir/outcome.js';
 import type { HistoryScope, Page, PageRequest, StoredVersion } from '../port.js';
 import type { StoreQuery } from '../../search/plan.js';
-import type { ReadReply, ReadRequest, ReadWorkerData } from './read-protocol.js';
+import type { ReadReply, ReadRequest, ReadWorkerData, ReadWorkerReady } from './read-protocol.js';
 
 type Pending = { resolve: (page: Page<StoredVersion>) => void; reject: (err: unknown) => void };
 
 interface Slot {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** Settles with the worker's first message (its connection is open and, when asked, warm). */
+  ready: Promise<ReadWorkerReady>;
 }
 
 /** Distributive Omit, so each member of the request union keeps its own fields. */
@@ -34,6 +36,18 @@ export class ReadPool {
 
   get size(): number {
     return this.slots.length;
+  }
+
+  /**
+   * Resolves once every worker has opened its connection (and warmed its cache, when asked) with the bytes
+   * warmed in all; requests sent before simply wait in the worker's queue.
+   */
+  async ready(): Promise<{ bytes: number; ms: number }> {
+    const reports = await Promise.all(this.slots.map((s) => s.ready));
+    return {
+      bytes: reports.reduce((sum, r) => sum + (r.warmed?.bytes ?? 0), 0),
+      ms: Math.max(0, ...reports.map((r) => r.warmed?.ms ?? 0)),
+    };
   }
 
   search(query: StoreQuery): Promise<Page<StoredVersion>> {
@@ -71,8 +85,12 @@ export class ReadPool {
 
   private spawn(): Slot {
     const worker = new Worker(new URL('./read-worker.js', import.meta.url), { workerData: this.data });
-    const slot: Slot = { worker, pending: new Map() };
-    worker.on('message', (reply: ReadReply) => {
+    let ready!: (r: ReadWorkerReady) => void;
+    let failed!: (err: unknown) => void;
+    const slot: Slot = { worker, pending: new Map(), ready: new Promise((resolve, reject) => { ready = resolve; failed = reject; }) };
+    slot.ready.catch(() => undefined); // observed by ready(); a replacement worker's failure is reported per request
+    worker.on('message', (reply: ReadReply | ReadWorkerReady) => {
+      if ('ready' in reply) return ready(reply);
       const p = slot.pending.get(reply.id);
       if (p === undefined) return;
       slot.pending.delete(reply.id);
@@ -82,6 +100,7 @@ export class ReadPool {
     });
     // A worker that dies fails its requests and is replaced, so one bad page never takes reads down for good.
     const fail = (err: unknown): void => {
+      failed(err);
       for (const p of slot.pending.values()) p.reject(err);
       slot.pending.clear();
     };

@@ -7,6 +7,14 @@ export interface ReadWorkerData {
   file: string;
   cacheMiB: number;
   busyTimeoutMs: number;
+  /** Load the database into the worker's cache (up to cacheMiB) before answering (prewarm.ts). */
+  prewarm: boolean;
+}
+
+/** The first message of every worker, once its connection is open (and warm, when asked). */
+export interface ReadWorkerReady {
+  ready: true;
+  warmed?: { bytes: number; btrees: number; ms: number };
 }
 
 /** A request from the main thread to a read worker; `id` pairs it with its reply. */

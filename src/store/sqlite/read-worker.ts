@@ -6,11 +6,17 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FhirError } from '../../fhir/outcome.js';
 import { openReader } from './connection.js';
+import { prewarm } from './prewarm.js';
 import { SqliteSession } from './sqlite-session.js';
-import type { ReadReply, ReadRequest, ReadWorkerData } from './read-protocol.js';
+import type { ReadReply, ReadRequest, ReadWorkerData, ReadWorkerReady } from './read-protocol.js';
 
 const data = workerData as ReadWorkerData;
-const session = new SqliteSession(openReader(data.file, data.cacheMiB, data.busyTimeoutMs));
+// No memory map: pages read through a map live in the OS page cache, which may be reclaimed under us, and are
+// never kept in the connection's own cache.
+const session = new SqliteSession(openReader(data.file, data.cacheMiB, data.busyTimeoutMs, false));
+const ready: ReadWorkerReady = { ready: true };
+if (data.prewarm) ready.warmed = prewarm(session.db, data.cacheMiB * 1024 * 1024);
+parentPort!.postMessage(ready);
 
 function answer(req: ReadRequest): ReadReply {
   try {

@@ -29,6 +29,8 @@ export interface SqliteStoreOptions {
    * 0 runs them on the main thread's read connection. Default 0 here; the server sets it from its config.
    */
   readWorkers?: number;
+  /** Read workers load the database into their caches (up to readCacheMiB each) before answering (prewarm.ts). */
+  prewarm?: boolean;
 }
 
 const CAPABILITIES: StoreCapabilities = { transactions: true, name: 'sqlite' };
@@ -66,6 +68,11 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
     private readonly pool: ReadPool | undefined,
   ) {}
 
+  /** Resolves when the read workers are open and, when asked, warm; with the bytes warmed in all. */
+  async ready(): Promise<{ bytes: number; ms: number }> {
+    return this.pool ? this.pool.ready() : { bytes: 0, ms: 0 };
+  }
+
   /** Durability point: with FULL, the WAL is fsynced (off the event loop); with NORMAL, nothing to wait for. */
   private durable(): Promise<void> {
     return this.walSync ? this.walSync.sync() : Promise.resolve();
@@ -96,7 +103,7 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
     const r = openReader(file, cacheMiB, busy);
     const walSync = opts.synchronous === 'NORMAL' ? undefined : new WalSync(`${file}-wal`);
     const workers = Math.max(0, Math.floor(opts.readWorkers ?? 0));
-    const pool = workers > 0 ? new ReadPool({ file, cacheMiB, busyTimeoutMs: busy }, workers) : undefined;
+    const pool = workers > 0 ? new ReadPool({ file, cacheMiB, busyTimeoutMs: busy, prewarm: opts.prewarm ?? false }, workers) : undefined;
     return new SqliteStore(new SqliteSession(w), new SqliteSession(r), walSync, pool);
   }
 
