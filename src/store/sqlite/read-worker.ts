@@ -30,11 +30,11 @@ function answer(req: ReadRequest): ReadReply {
   }
 }
 
-parentPort!.on('message', (req: ReadRequest | 'close') => {
-  if (req === 'close') {
+parentPort!.on('message', (text: string) => {
+  if (text === 'close') {
     session.db.close();
     parentPort!.close();
     return;
   }
-  parentPort!.postMessage(answer(req));
+  parentPort!.postMessage(answer(JSON.parse(text) as ReadRequest));
 });

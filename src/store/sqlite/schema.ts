@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 
 /** The schema version this code writes and expects; bump it with a migration step in `migrate`. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** The index table for each IndexValue kind (store/index-values.ts); one table per kind keeps rows narrow. */
 export const INDEX_TABLES = {
@@ -25,13 +25,7 @@ export const INDEX_KINDS = Object.keys(INDEX_TABLES) as IndexKind[];
  * AUTOINCREMENT guarantees it only grows (never reuses a freed value), so the default search order
  * (rid ascending) lets keyset paging see every original match exactly once while new resources arrive.
  * A resource row is never removed: a delete turns it into a tombstone (deleted = 1), which keeps
- * the version sequence and the compare-and-set check meaningful.
- *
- * Index design, for 1.25 million resources:
- * - every index table has (rid, param) to replace a resource's rows and to probe sort keys per resource;
- * - lookups start from `param` so a condition on one search parameter is a range scan in one index.
- * - reference rows are indexed by target id first, because `subject=123` (no type) is as common as
- *   `subject=Patient/123`, and by (target_type, target_id) alone for compartment and `_has` queries.
+ * the version sequence and the compare-and-set check meaningful. The index tables' indexes are below (INDEXES).
  */
 const DDL = `
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
@@ -70,50 +64,66 @@ CREATE INDEX IF NOT EXISTS versions_updated ON versions (last_updated, vseq);
 CREATE TABLE IF NOT EXISTS idx_string (
   rid INTEGER NOT NULL, param TEXT NOT NULL, grp INTEGER, value TEXT NOT NULL, exact TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS idx_string_rid ON idx_string (rid, param);
-CREATE INDEX IF NOT EXISTS idx_string_value ON idx_string (param, value);
-
 CREATE TABLE IF NOT EXISTS idx_token (
   rid INTEGER NOT NULL, param TEXT NOT NULL, grp INTEGER, system TEXT, code TEXT
 );
-CREATE INDEX IF NOT EXISTS idx_token_rid ON idx_token (rid, param);
-CREATE INDEX IF NOT EXISTS idx_token_code ON idx_token (param, code, system);
-
 CREATE TABLE IF NOT EXISTS idx_date (
   rid INTEGER NOT NULL, param TEXT NOT NULL, grp INTEGER, low INTEGER NOT NULL, high INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS idx_date_rid ON idx_date (rid, param);
-CREATE INDEX IF NOT EXISTS idx_date_low ON idx_date (param, low, high);
-CREATE INDEX IF NOT EXISTS idx_date_high ON idx_date (param, high, low);
-
 CREATE TABLE IF NOT EXISTS idx_number (
   rid INTEGER NOT NULL, param TEXT NOT NULL, grp INTEGER, low REAL NOT NULL, high REAL NOT NULL, value REAL NOT NULL
 );
-CREATE INDEX IF NOT EXISTS idx_number_rid ON idx_number (rid, param);
-CREATE INDEX IF NOT EXISTS idx_number_low ON idx_number (param, low, high);
-
 CREATE TABLE IF NOT EXISTS idx_quantity (
   rid INTEGER NOT NULL, param TEXT NOT NULL, grp INTEGER, system TEXT, code TEXT, unit TEXT,
   low REAL NOT NULL, high REAL NOT NULL, value REAL NOT NULL
 );
-CREATE INDEX IF NOT EXISTS idx_quantity_rid ON idx_quantity (rid, param);
-CREATE INDEX IF NOT EXISTS idx_quantity_low ON idx_quantity (param, low, high);
-CREATE INDEX IF NOT EXISTS idx_quantity_code ON idx_quantity (param, code, low);
-
 CREATE TABLE IF NOT EXISTS idx_reference (
   rid INTEGER NOT NULL, param TEXT NOT NULL, grp INTEGER, target_type TEXT, target_id TEXT, url TEXT
 );
-CREATE INDEX IF NOT EXISTS idx_reference_rid ON idx_reference (rid, param);
-CREATE INDEX IF NOT EXISTS idx_reference_target ON idx_reference (param, target_id, target_type);
-CREATE INDEX IF NOT EXISTS idx_reference_by_target ON idx_reference (target_type, target_id);
-CREATE INDEX IF NOT EXISTS idx_reference_url_set ON idx_reference (param, url) WHERE url IS NOT NULL;
-
 CREATE TABLE IF NOT EXISTS idx_uri (
   rid INTEGER NOT NULL, param TEXT NOT NULL, grp INTEGER, value TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS idx_uri_rid ON idx_uri (rid, param);
-CREATE INDEX IF NOT EXISTS idx_uri_value ON idx_uri (param, value);
 `;
+
+/*
+ * The indexes of the index tables, all covering: a search reads only indexes, never the index tables
+ * themselves (which are touched by writes alone), so a probe or a lookup is one B-tree descent instead of
+ * an index descent plus a table fetch, and the tables need not stay in memory.
+ * - `_rid` (rid, param, every value column, grp): replaces a resource's rows, probes one candidate's values
+ *   (EXISTS checks, sort keys, composites joined on grp);
+ * - the lookup indexes start from `param` and end with `rid`, so a condition on one parameter is a range
+ *   scan that yields the candidates directly. References are also indexed by target first, because
+ *   `subject=123` (no type) is as common as `subject=Patient/123`, and by (target_type, target_id) for
+ *   compartments and `_has`.
+ */
+const INDEXES: [name: string, definition: string][] = [
+  ['idx_string_rid', 'idx_string (rid, param, value, exact, grp)'],
+  ['idx_string_value', 'idx_string (param, value, exact, rid)'],
+  ['idx_token_rid', 'idx_token (rid, param, code, system, grp)'],
+  ['idx_token_code', 'idx_token (param, code, system, rid)'],
+  ['idx_date_rid', 'idx_date (rid, param, low, high, grp)'],
+  ['idx_date_low', 'idx_date (param, low, high, rid)'],
+  ['idx_date_high', 'idx_date (param, high, low, rid)'],
+  ['idx_number_rid', 'idx_number (rid, param, low, high, value, grp)'],
+  ['idx_number_low', 'idx_number (param, low, high, rid)'],
+  ['idx_quantity_rid', 'idx_quantity (rid, param, low, high, value, system, code, unit, grp)'],
+  ['idx_quantity_low', 'idx_quantity (param, low, high, rid)'],
+  ['idx_quantity_code', 'idx_quantity (param, code, low, high, system, unit, rid)'],
+  ['idx_reference_rid', 'idx_reference (rid, param, target_type, target_id, url, grp)'],
+  ['idx_reference_target', 'idx_reference (param, target_id, target_type, rid)'],
+  ['idx_reference_by_target', 'idx_reference (target_type, target_id, param, rid)'],
+  ['idx_reference_url_set', 'idx_reference (param, url, rid) WHERE url IS NOT NULL'],
+  ['idx_uri_rid', 'idx_uri (rid, param, value, grp)'],
+  ['idx_uri_value', 'idx_uri (param, value, rid)'],
+];
+
+/** (Re)creates every index-table index with its current definition. */
+function createIndexes(db: Database.Database, replace: boolean): void {
+  for (const [name, definition] of INDEXES) {
+    if (replace) db.exec(`DROP INDEX IF EXISTS ${name}`);
+    db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON ${definition}`);
+  }
+}
 
 /**
  * Creates the tables on an empty database and checks the schema version of an existing one; throws
@@ -124,11 +134,13 @@ export function migrate(db: Database.Database): void {
     db.exec(DDL);
     const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
     if (row === undefined) {
+      createIndexes(db, false);
       db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(SCHEMA_VERSION);
-    } else if (row.version === 1) {
-      // v2 writes fewer index entries per row: `:exact` uses the folded-value index, and only references
-      // with an absolute URL (rare) are indexed by URL.
+    } else if (row.version === 1 || row.version === 2) {
+      // v2 wrote fewer index entries per row (`:exact` uses the folded-value index; only references with an
+      // absolute URL are indexed by URL); v3 makes every index covering. Rebuilding the indexes is all it takes.
       db.exec('DROP INDEX IF EXISTS idx_string_exact; DROP INDEX IF EXISTS idx_reference_url;');
+      createIndexes(db, true);
       db.prepare('UPDATE schema_version SET version = ?').run(SCHEMA_VERSION);
     } else if (row.version !== SCHEMA_VERSION) {
       throw new Error(`unsupported Vesta SQLite schema version ${row.version} (this build knows ${SCHEMA_VERSION})`);
