@@ -5,7 +5,9 @@
  * For each size: seed the population in-process through the real write path (bench/search/seed.ts; reused from
  * /tmp when a complete seed exists), start `node dist/src/main.js` on it, check sampled answers against the
  * generator (status, Bundle.total, entry counts, sort order), time requests one at a time, then run autocannon
- * (16 connections, BENCH_DURATION s) per query with new parameter values on every request. Prints a table per
+ * (16 connections, BENCH_DURATION s) per query with new parameter values on every request. The server runs
+ * with its defaults except VESTA_SQLITE_CACHE_MB, sized to hold the database (as one sizes a database server's
+ * buffer pool; BENCH_SEARCH_CACHE_MB overrides it), and is measured once ready, i.e. after its prewarm. Prints a table per
  * size and the p50 ratio large/small; for a query that misses a target it prints the SQLite plans of its SQL.
  *
  * Targets: p50 < 5 ms and p99 < 30 ms for patient-scoped queries; p50(1.25M) within 1.5x of p50(125k).
@@ -14,7 +16,7 @@
  * Environment: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2), BENCH_CONNECTIONS (default 16),
  * BENCH_SEARCH_SIZES (Patients, default "5000,50000"), BENCH_SEARCH_DIR (default $TMPDIR/vesta-search-bench),
  * BENCH_RESEED=1 (same as --reseed), BENCH_SEARCH_SAMPLES (checked requests per query, default 25),
- * BENCH_SERIAL (one-at-a-time requests per query, default 200).
+ * BENCH_SERIAL (one-at-a-time requests per query, default 200), BENCH_SEARCH_CACHE_MB (read cache per connection).
  * Exit code 1 when a server failed, an answer was wrong or a response was not 2xx; missed targets are reported.
  */
 import { fileURLToPath } from 'node:url';
@@ -48,6 +50,9 @@ export interface QueryRun {
 export interface PopulationRun {
   patients: number;
   seed: SeededPopulation;
+  /** VESTA_SQLITE_CACHE_MB the server ran with, and the seconds from start to ready (prewarm included). */
+  cacheMiB?: number;
+  readySeconds?: number;
   queries: QueryRun[];
   error?: string;
 }
@@ -91,9 +96,22 @@ function loadRequests(query: SearchQuery, headers: Record<string, string>, seed:
   }];
 }
 
+/**
+ * The read cache per connection for a population: BENCH_SEARCH_CACHE_MB, or enough for the whole database
+ * (VESTA_SQLITE_CACHE_MB is sized to the hot data, as one sizes a database server's buffer pool).
+ */
+function cacheMiBFor(seed: SeededPopulation): number {
+  const fixed = process.env.BENCH_SEARCH_CACHE_MB?.trim();
+  if (fixed) return intEnv('BENCH_SEARCH_CACHE_MB', 512);
+  return Math.max(512, Math.ceil(((seed.dbBytes + seed.walBytes) / 1024 ** 2) * 1.1));
+}
+
 /** Starts Vesta on an existing data dir (startServer's own temp dir stays unused and is removed on stop). */
-function startOn(dataDir: string): Promise<ServerHandle> {
-  return startServer({ ...vestaSpec, name: 'vesta-search', env: (port, host, tmp) => ({ ...vestaSpec.env(port, host, tmp), VESTA_DATA_DIR: dataDir }) });
+function startOn(dataDir: string, cacheMiB: number): Promise<ServerHandle> {
+  return startServer({
+    ...vestaSpec, name: 'vesta-search',
+    env: (port, host, tmp) => ({ ...vestaSpec.env(port, host, tmp), VESTA_DATA_DIR: dataDir, VESTA_SQLITE_CACHE_MB: String(cacheMiB) }),
+  }, 900_000); // ready once the read worker has loaded its cache (prewarm), which takes a while at 1.25M
 }
 
 function missesTargets(run: QueryRun): boolean {
@@ -112,8 +130,13 @@ async function benchPopulation(patients: number, force: boolean): Promise<Popula
   console.log(describeSeed(seed));
   const run: PopulationRun = { patients, seed, queries: [] };
   const queries = searchQueries({ seed: DEFAULT_SEED, patients });
-  const server = await startOn(seed.dataDir);
-  console.log(`server ready at ${server.fhirBase} (pid ${server.pid})`);
+  const cacheMiB = cacheMiBFor(seed);
+  const started = performance.now();
+  const server = await startOn(seed.dataDir, cacheMiB);
+  run.readySeconds = (performance.now() - started) / 1000;
+  run.cacheMiB = cacheMiB;
+  console.log(`server ready at ${server.fhirBase} (pid ${server.pid}) after ${run.readySeconds.toFixed(1)} s ` +
+    `(VESTA_SQLITE_CACHE_MB=${cacheMiB}, read cache prewarmed)`);
   try {
     for (const [qi, query] of queries.entries()) {
       const verify = await verifyQuery(server.origin, query, samples, 1000 + qi);
@@ -195,7 +218,8 @@ export async function runSearchBench(): Promise<SearchBenchResult> {
   }
   console.log('\n# Results');
   for (const p of populations) {
-    console.log(`\n## ${p.patients} Patients: ${describeSeed(p.seed)}${p.error ? `\nFAILED: ${p.error}` : ''}`);
+    const server = p.readySeconds === undefined ? '' : `\nserver: VESTA_SQLITE_CACHE_MB=${p.cacheMiB}, ready (cache prewarmed) after ${p.readySeconds.toFixed(1)} s`;
+    console.log(`\n## ${p.patients} Patients: ${describeSeed(p.seed)}${server}${p.error ? `\nFAILED: ${p.error}` : ''}`);
     console.log(formatTable(['query', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx+timeouts'], p.queries.map((q) => [
       q.name, fmt(q.load?.requestsPerSec), latency(q.load, 'latencyP50Ms'), latency(q.load, 'latencyP99Ms'),
       q.load ? String(q.load.non2xx + q.load.errors + q.load.timeouts) : 'n/a',

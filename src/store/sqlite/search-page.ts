@@ -42,7 +42,9 @@ export function searchPage(cache: StatementCache, query: StoreQuery): Page<Store
   // Walking backward reverses every direction (nulls included), then the page is flipped back.
   const order = columns.map((n, i) => {
     const d = desc[i] !== backward ? 'DESC' : 'ASC';
-    return i === columns.length - 1 ? `${n} ${d}` : `(${n} IS NULL) ${backward ? 'DESC' : 'ASC'}, ${n} ${d}`;
+    // NULLS LAST/FIRST rather than a `(k IS NULL)` key: that second expression made SQLite evaluate the sort-key
+    // subquery twice per row.
+    return i === columns.length - 1 ? `${n} ${d}` : `${n} ${d} NULLS ${backward ? 'FIRST' : 'LAST'}`;
   }).join(', ');
   const limit = b.bind(count + 1);
 
