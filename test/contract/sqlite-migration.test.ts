@@ -28,7 +28,7 @@ async function storeWithData(): Promise<string> {
   return dataDir;
 }
 
-test('a version 2 database gets the covering indexes of version 3, its data untouched', async () => {
+test('a version 2 database gets covering indexes and current-version pointers, its data untouched', async () => {
   const dataDir = await storeWithData();
   const file = path.join(dataDir, 'vesta.sqlite');
   // Turn it back into what version 2 wrote: (rid, param) and (param, value) indexes, no rid in the lookups.
@@ -36,6 +36,7 @@ test('a version 2 database gets the covering indexes of version 3, its data unto
   old.exec(`DROP INDEX idx_token_rid; CREATE INDEX idx_token_rid ON idx_token (rid, param);
     DROP INDEX idx_token_code; CREATE INDEX idx_token_code ON idx_token (param, code, system);
     DROP INDEX idx_reference_target; CREATE INDEX idx_reference_target ON idx_reference (param, target_id, target_type);
+    ALTER TABLE resources DROP COLUMN vseq;
     UPDATE schema_version SET version = 2;`);
   old.close();
 
@@ -49,6 +50,8 @@ test('a version 2 database gets the covering indexes of version 3, its data unto
       ] },
     });
     assert.deepEqual(refs(page.items), ['Observation/o0', 'Observation/o15']);
+    assert.equal(JSON.parse(page.items[1]!.json).id, 'o15', 'the JSON is found through the new pointer');
+    assert.equal((await store.read('Observation', 'o7'))?.versionId, '1');
   } finally {
     await store.close();
   }
@@ -59,6 +62,7 @@ test('a version 2 database gets the covering indexes of version 3, its data unto
     assert.deepEqual(columns(db, 'idx_token_code'), ['param', 'code', 'system', 'rid']);
     assert.deepEqual(columns(db, 'idx_reference_target'), ['param', 'target_id', 'target_type', 'rid']);
     assert.equal((db.prepare('SELECT count(*) AS n FROM idx_token').get() as { n: number }).n, 30);
+    assert.equal((db.prepare('SELECT count(*) AS n FROM resources WHERE vseq IS NULL').get() as { n: number }).n, 0);
   } finally {
     db.close();
   }

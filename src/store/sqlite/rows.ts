@@ -5,12 +5,12 @@ export const VERSION_COLUMNS = 'type, id, version_id, last_updated, deleted, met
 
 /**
  * The same columns for the current version, selected from `resources` (alias `a`). The JSON text is stored
- * once, in `versions`, and fetched by the unique (rid, version_id) index only for rows actually returned;
- * keeping it out of `resources` halves the bytes every write commits.
+ * once, in `versions` (keeping it out of `resources` halves the bytes every write commits), and fetched through
+ * `resources.vseq`, the current version's rowid, only for rows actually returned.
  */
 export const currentColumns = (a: string): string =>
   `${a}.type, ${a}.id, ${a}.version_id, ${a}.last_updated, ${a}.deleted, ${a}.method, ` +
-  `(SELECT v.json FROM versions v WHERE v.rid = ${a}.rid AND v.version_id = ${a}.version_id) AS json`;
+  `(SELECT v.json FROM versions v WHERE v.vseq = ${a}.vseq) AS json`;
 
 /** A row selected with VERSION_COLUMNS (from `resources` or `versions`). */
 export interface VersionRow {

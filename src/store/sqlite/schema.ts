@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 
 /** The schema version this code writes and expects; bump it with a migration step in `migrate`. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** The index table for each IndexValue kind (store/index-values.ts); one table per kind keeps rows narrow. */
 export const INDEX_TABLES = {
@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS resources (
   deleted      INTEGER NOT NULL,
   method       TEXT NOT NULL,
   json         TEXT NOT NULL,
+  vseq         INTEGER,
   UNIQUE (type, id)
 );
 CREATE INDEX IF NOT EXISTS resources_type_live ON resources (type, deleted);
@@ -136,11 +137,19 @@ export function migrate(db: Database.Database): void {
     if (row === undefined) {
       createIndexes(db, false);
       db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(SCHEMA_VERSION);
-    } else if (row.version === 1 || row.version === 2) {
-      // v2 wrote fewer index entries per row (`:exact` uses the folded-value index; only references with an
-      // absolute URL are indexed by URL); v3 makes every index covering. Rebuilding the indexes is all it takes.
-      db.exec('DROP INDEX IF EXISTS idx_string_exact; DROP INDEX IF EXISTS idx_reference_url;');
-      createIndexes(db, true);
+    } else if (row.version >= 1 && row.version < SCHEMA_VERSION) {
+      if (row.version <= 2) {
+        // v2 wrote fewer index entries per row (`:exact` uses the folded-value index; only references with an
+        // absolute URL are indexed by URL); v3 made every index covering. Rebuilding the indexes is all it takes.
+        db.exec('DROP INDEX IF EXISTS idx_string_exact; DROP INDEX IF EXISTS idx_reference_url;');
+        createIndexes(db, true);
+      }
+      // v4: resources.vseq points at the current version's row, so its JSON is one rowid lookup away.
+      const cols = db.pragma('table_info(resources)') as { name: string }[];
+      if (!cols.some((c) => c.name === 'vseq')) {
+        db.exec('ALTER TABLE resources ADD COLUMN vseq INTEGER');
+        db.exec('UPDATE resources SET vseq = (SELECT v.vseq FROM versions v WHERE v.rid = resources.rid AND v.version_id = resources.version_id)');
+      }
       db.prepare('UPDATE schema_version SET version = ?').run(SCHEMA_VERSION);
     } else if (row.version !== SCHEMA_VERSION) {
       throw new Error(`unsupported Vesta SQLite schema version ${row.version} (this build knows ${SCHEMA_VERSION})`);

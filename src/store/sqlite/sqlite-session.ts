@@ -79,8 +79,9 @@ export class SqliteSession {
       'INSERT INTO resources (type, id, version_id, last_updated, deleted, method, json) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     const updateResource = db.prepare(
-      'UPDATE resources SET version_id = ?, last_updated = ?, deleted = ?, method = ?, json = ? WHERE rid = ?',
+      'UPDATE resources SET version_id = ?, last_updated = ?, deleted = ?, method = ?, vseq = ? WHERE rid = ?',
     );
+    const setCurrent = db.prepare('UPDATE resources SET vseq = ? WHERE rid = ?');
     const insertVersion = db.prepare(
       'INSERT INTO versions (rid, type, id, version_id, last_updated, deleted, method, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
@@ -91,19 +92,22 @@ export class SqliteSession {
       const actual = cur?.version_id ?? null;
       if (actual !== expected) throw new VersionConflict(v.resourceType, v.id, actual);
       const deleted = v.deleted ? 1 : 0;
-      let rid: number;
+      const addVersion = (rid: number): number =>
+        Number(insertVersion.run(rid, v.resourceType, v.id, v.versionId, v.lastUpdated, deleted, v.method, v.json).lastInsertRowid);
       // Index rows describe the current version only; a tombstone has none.
       if (cur === undefined) {
-        // resources.json stays empty: the JSON lives once, in versions (see rows.ts currentColumns).
-        rid = Number(insertResource.run(v.resourceType, v.id, v.versionId, v.lastUpdated, deleted, v.method, '').lastInsertRowid);
+        // resources.json stays empty: the JSON lives once, in versions, reached by vseq (rows.ts currentColumns).
+        // The version row needs the rid and the resource row the vseq; the second update rewrites a page
+        // this transaction has just dirtied.
+        const rid = Number(insertResource.run(v.resourceType, v.id, v.versionId, v.lastUpdated, deleted, v.method, '').lastInsertRowid);
+        setCurrent.run(addVersion(rid), rid);
         if (!v.deleted) index.insertAll(rid, w.index);
       } else {
-        rid = cur.rid;
-        updateResource.run(v.versionId, v.lastUpdated, deleted, v.method, '', rid);
+        const rid = cur.rid;
+        updateResource.run(v.versionId, v.lastUpdated, deleted, v.method, addVersion(rid), rid);
         if (v.deleted) index.clear(rid);
         else index.replace(rid, w.index);
       }
-      insertVersion.run(rid, v.resourceType, v.id, v.versionId, v.lastUpdated, deleted, v.method, v.json);
     });
     // IMMEDIATE takes the write lock at BEGIN; inside an open transaction better-sqlite3 uses a savepoint.
     return (w, expected) => tx.immediate(w, expected);
