@@ -102,3 +102,24 @@ test('prewarm stops at its budget and reads indexes before tables', async () => 
     db.close();
   }
 });
+
+test('a read worker that dies is replaced, and searches go on', async () => {
+  const { store } = await seeded({ readWorkers: 1, prewarm: false });
+  try {
+    await store.ready();
+    // Reach the worker the way a crash would: from outside the protocol.
+    const pool = (store as unknown as { pool: { slots: { worker: { terminate(): Promise<number> } }[] } }).pool;
+    await pool.slots[0]!.worker.terminate();
+    let total: number | undefined;
+    for (let attempt = 0; attempt < 50 && total === undefined; attempt++) {
+      try {
+        total = (await store.search(byFamily('odd'))).total;
+      } catch {
+        await new Promise((r) => setTimeout(r, 20)); // the replacement may still be opening its connection
+      }
+    }
+    assert.equal(total, 100);
+  } finally {
+    await store.close();
+  }
+});

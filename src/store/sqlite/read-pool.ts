@@ -11,6 +11,8 @@ interface Slot {
   pending: Map<number, Pending>;
   /** Settles with the worker's first message (its connection is open and, when asked, warm). */
   ready: Promise<ReadWorkerReady>;
+  started: boolean;
+  exited: boolean;
 }
 
 /** Distributive Omit, so each member of the request union keeps its own fields. */
@@ -62,7 +64,7 @@ export class ReadPool {
   async close(): Promise<void> {
     this.closing = true;
     await Promise.allSettled(this.inflight);
-    await Promise.all(this.slots.map((slot) => new Promise<void>((resolve) => {
+    await Promise.all(this.slots.filter((slot) => !slot.exited).map((slot) => new Promise<void>((resolve) => {
       slot.worker.once('exit', () => resolve());
       slot.worker.postMessage('close');
     })));
@@ -70,13 +72,15 @@ export class ReadPool {
 
   private send(body: RequestBody): Promise<Page<StoredVersion>> {
     if (this.closing) return Promise.reject(new Error('the SQLite store is closed'));
-    let slot = this.slots[0]!;
-    for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
+    let slot: Slot | undefined;
+    for (const s of this.slots) if (!s.exited && (slot === undefined || s.pending.size < slot.pending.size)) slot = s;
+    if (slot === undefined) return Promise.reject(new Error('no SQLite read worker is running'));
     const id = this.nextId++;
+    const target = slot;
     const answer = new Promise<Page<StoredVersion>>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
+      target.pending.set(id, { resolve, reject });
       // As JSON text: V8's structured clone of a nested clause tree costs several times JSON.stringify.
-      slot.worker.postMessage(JSON.stringify({ ...body, id } as ReadRequest));
+      target.worker.postMessage(JSON.stringify({ ...body, id } as ReadRequest));
     });
     this.inflight.add(answer);
     const forget = (): void => void this.inflight.delete(answer);
@@ -88,10 +92,15 @@ export class ReadPool {
     const worker = new Worker(new URL('./read-worker.js', import.meta.url), { workerData: this.data });
     let ready!: (r: ReadWorkerReady) => void;
     let failed!: (err: unknown) => void;
-    const slot: Slot = { worker, pending: new Map(), ready: new Promise((resolve, reject) => { ready = resolve; failed = reject; }) };
+    const slot: Slot = {
+      worker, pending: new Map(), started: false, exited: false, ready: new Promise((resolve, reject) => { ready = resolve; failed = reject; }),
+    };
     slot.ready.catch(() => undefined); // observed by ready(); a replacement worker's failure is reported per request
     worker.on('message', (reply: ReadReply | ReadWorkerReady) => {
-      if ('ready' in reply) return ready(reply);
+      if ('ready' in reply) {
+        slot.started = true;
+        return ready(reply);
+      }
       const p = slot.pending.get(reply.id);
       if (p === undefined) return;
       slot.pending.delete(reply.id);
@@ -99,7 +108,8 @@ export class ReadPool {
       else if ('fhirError' in reply) p.reject(new FhirError(reply.fhirError.status, reply.fhirError.outcome, reply.fhirError.headers));
       else p.reject(new Error(`SQLite read worker: ${reply.error}`));
     });
-    // A worker that dies fails its requests and is replaced, so one bad page never takes reads down for good.
+    // A worker that dies fails its requests and is replaced, so one bad page never takes reads down for good;
+    // one that never started (the database cannot be opened) is not, or it would be respawned forever.
     const fail = (err: unknown): void => {
       failed(err);
       for (const p of slot.pending.values()) p.reject(err);
@@ -107,8 +117,9 @@ export class ReadPool {
     };
     worker.on('error', fail);
     worker.on('exit', (code) => {
+      slot.exited = true;
       fail(new Error(`SQLite read worker exited with code ${code}`));
-      if (this.closing) return;
+      if (this.closing || !slot.started) return;
       const i = this.slots.indexOf(slot);
       if (i >= 0) this.slots[i] = this.spawn();
     });
