@@ -87,10 +87,12 @@ CREATE TABLE IF NOT EXISTS idx_uri (
 `;
 
 /*
- * The indexes of the index tables, all covering: a search reads only indexes, never the index tables
- * themselves (which are touched by writes alone), so a probe or a lookup is one B-tree descent instead of
- * an index descent plus a table fetch, and the tables need not stay in memory.
- * - `_rid` (rid, param, every value column, grp): replaces a resource's rows, probes one candidate's values
+ * The indexes of the index tables. Token, date, number, reference and uri indexes are covering: a search reads
+ * only the index, never the table (which writes alone touch), so a probe or a lookup is one B-tree descent
+ * instead of an index descent plus a row fetch. String indexes cover everything but `exact` (only `:exact`
+ * fetches the row) and quantity indexes cover nothing beyond the keys: those are the widest rows, and each
+ * covered byte is written on every create and update (ingest speed is a target too).
+ * - `_rid` (rid, param, values..., grp): replaces a resource's rows, probes one candidate's values
  *   (EXISTS checks, sort keys, composites joined on grp);
  * - the lookup indexes start from `param` and end with `rid`, so a condition on one parameter is a range
  *   scan that yields the candidates directly. References are also indexed by target first, because
@@ -98,8 +100,8 @@ CREATE TABLE IF NOT EXISTS idx_uri (
  *   compartments and `_has`.
  */
 const INDEXES: [name: string, definition: string][] = [
-  ['idx_string_rid', 'idx_string (rid, param, value, exact, grp)'],
-  ['idx_string_value', 'idx_string (param, value, exact, rid)'],
+  ['idx_string_rid', 'idx_string (rid, param, value, grp)'],
+  ['idx_string_value', 'idx_string (param, value, rid)'],
   ['idx_token_rid', 'idx_token (rid, param, code, system, grp)'],
   ['idx_token_code', 'idx_token (param, code, system, rid)'],
   ['idx_date_rid', 'idx_date (rid, param, low, high, grp)'],
@@ -107,9 +109,9 @@ const INDEXES: [name: string, definition: string][] = [
   ['idx_date_high', 'idx_date (param, high, low, rid)'],
   ['idx_number_rid', 'idx_number (rid, param, low, high, value, grp)'],
   ['idx_number_low', 'idx_number (param, low, high, rid)'],
-  ['idx_quantity_rid', 'idx_quantity (rid, param, low, high, value, system, code, unit, grp)'],
-  ['idx_quantity_low', 'idx_quantity (param, low, high, rid)'],
-  ['idx_quantity_code', 'idx_quantity (param, code, low, high, system, unit, rid)'],
+  ['idx_quantity_rid', 'idx_quantity (rid, param)'],
+  ['idx_quantity_low', 'idx_quantity (param, low, high)'],
+  ['idx_quantity_code', 'idx_quantity (param, code, low)'],
   ['idx_reference_rid', 'idx_reference (rid, param, target_type, target_id, url, grp)'],
   ['idx_reference_target', 'idx_reference (param, target_id, target_type, rid)'],
   ['idx_reference_by_target', 'idx_reference (target_type, target_id, param, rid)'],
