@@ -76,4 +76,19 @@ describe('search regressions found by the oracle', () => {
     assert.deepEqual(oracle, ['edge', 'plain'], 'in-memory matcher');
     assert.deepEqual(store, ['edge', 'plain'], 'SQLite store (src/store/sqlite/compile.ts, prefix upper bound)');
   });
+
+  it('answers _id, _id:not and _id:missing from the resource id, which this store does not index as a token', async () => {
+    const rs = [weight('a', 1), weight('b', 2), weight('c')];
+    for (const [query, expected] of [
+      [[['_id', 'b']], ['b']],
+      [[['_id', 'a,c']], ['a', 'c']],
+      [[['_id:not', 'b']], ['a', 'c']],
+      [[['_id:missing', 'false']], ['a', 'b', 'c']],
+      [[['_id:missing', 'true']], []],
+    ] as [[string, string][], string[]][]) {
+      const { oracle, store } = await bothSides(rs, 'Observation', query);
+      assert.deepEqual(store, expected, `SQLite store, ${JSON.stringify(query)}`);
+      assert.deepEqual(oracle, expected, `in-memory matcher, ${JSON.stringify(query)}`);
+    }
+  });
 });

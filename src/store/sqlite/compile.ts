@@ -98,6 +98,8 @@ function check(clause: Clause, r: string, b: Binder): string {
     case 'ids':
       return clause.ids.length === 0 ? '0' : `${r}.id IN (${idList(clause.ids, b)})`;
     case 'missing': {
+      // Every resource has an id, and `_id` is answered from the resource row (it has no index rows here).
+      if (clause.param.code === '_id') return clause.missing ? '0' : '1';
       // A composite is present when its first component is (index-values.ts: rows `<code>.<i>` per group).
       const code = clause.param.type === 'composite' ? `${clause.param.code}.0` : clause.param.code;
       const probes = tablesOf(clause.param.type).map((t) => {

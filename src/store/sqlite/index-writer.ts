@@ -35,6 +35,12 @@ function cells(v: IndexValue): Cell[] {
   }
 }
 
+/**
+ * The rows this store keeps: all but `_id`, which the SQL compiler answers from `resources.id` (compile.ts);
+ * one token row fewer per resource is one B-tree insert fewer on every write.
+ */
+const stored = (values: readonly IndexValue[]): IndexValue[] => values.filter((v) => v.param !== '_id');
+
 const keyOf = (param: string, grp: Cell, values: Cell[]): string =>
   [param, grp ?? '', ...values.map((c) => (c === null ? '\u0001' : String(c)))].join('\u0000');
 
@@ -94,7 +100,7 @@ export function prepareIndexWriter(db: Database.Database): IndexWriter {
   return {
     insertAll(rid, values) {
       const byKind = new Map<IndexKind, IndexValue[]>();
-      for (const v of values) {
+      for (const v of stored(values)) {
         let list = byKind.get(v.kind);
         if (!list) byKind.set(v.kind, (list = []));
         list.push(v);
@@ -103,7 +109,7 @@ export function prepareIndexWriter(db: Database.Database): IndexWriter {
     },
     replace(rid, values) {
       const wanted = new Map<IndexKind, IndexValue[]>();
-      for (const v of values) {
+      for (const v of stored(values)) {
         let list = wanted.get(v.kind);
         if (!list) wanted.set(v.kind, (list = []));
         list.push(v);
