@@ -192,11 +192,16 @@ function ratioTable(small: PopulationRun, large: PopulationRun): string {
     const timedOut = !s.load?.completed || !l?.load?.completed;
     const loadRatio = timedOut ? 'n/a' : ratio(l?.load?.latencyP50Ms, s.load?.latencyP50Ms);
     const serialRatio = ratio(l?.serial?.p50Ms, s.serial?.p50Ms);
-    const serialOk = l?.serial && s.serial ? (l.serial.p50Ms / s.serial.p50Ms <= TARGETS.p50Growth ? 'yes' : 'NO') : 'n/a';
-    return [s.name, latency(s.load, 'latencyP50Ms'), latency(l?.load, 'latencyP50Ms'), loadRatio, fmt(s.serial?.p50Ms, 2), fmt(l?.serial?.p50Ms, 2), serialRatio, serialOk];
+    // The growth target is about the patient-scoped queries (same result size at both populations); a name
+    // prefix matches ten times as many Patients in ten times the population, so its work grows with its answer.
+    let met = 'n/a (not patient-scoped)';
+    if (s.patientScoped) {
+      met = timedOut || !l?.load ? 'NO' : l.load.latencyP50Ms / s.load!.latencyP50Ms <= TARGETS.p50Growth ? 'yes' : 'NO';
+    }
+    return [s.name, latency(s.load, 'latencyP50Ms'), latency(l?.load, 'latencyP50Ms'), loadRatio, fmt(s.serial?.p50Ms, 2), fmt(l?.serial?.p50Ms, 2), serialRatio, met];
   });
   return formatTable(
-    ['query', `p50 ${small.patients}`, `p50 ${large.patients}`, 'ratio', `1-at-a-time p50 ${small.patients}`, `1-at-a-time p50 ${large.patients}`, 'ratio', `<= ${TARGETS.p50Growth}x`],
+    ['query', `p50 ${small.patients}`, `p50 ${large.patients}`, 'ratio', `1-at-a-time p50 ${small.patients}`, `1-at-a-time p50 ${large.patients}`, 'ratio', `p50 ratio <= ${TARGETS.p50Growth}x`],
     rows,
   );
 }
