@@ -36,10 +36,6 @@ export class ReadPool {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
 
-  get size(): number {
-    return this.slots.length;
-  }
-
   /**
    * Resolves once every worker has opened its connection (and warmed its cache, when asked) with the bytes
    * warmed in all; requests sent before simply wait in the worker's queue.
