@@ -23,8 +23,8 @@ const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 /**
  * Loads the database's B-trees into the connection's page cache (which must not be memory-mapped), most useful
- * first, until `budgetBytes` (the cache size) has been read: every index, then the resource table, the index
- * tables, and the version table (the JSON) last. Without it a fresh server reads each page from disk on first
+ * first, until `budgetBytes` (the cache size) has been read: every index, then the resource table, the version
+ * table (the JSON), and the index tables last. Without it a fresh server reads each page from disk on first
  * use while a search waits; with it, searches start at their steady-state speed (the idea of PostgreSQL's
  * pg_prewarm). Each B-tree is read by one full scan that SQLite cannot shortcut (a sum over a covering index,
  * or over the rowids of a table), run to completion, so no read snapshot stays open.
@@ -35,8 +35,10 @@ export function prewarm(db: Database.Database, budgetBytes: number): PrewarmRepo
   const fileBytes = (db.pragma('page_count', { simple: true }) as number) * pageSize;
   const objects = db.prepare("SELECT name, type, tbl_name FROM sqlite_schema WHERE rootpage > 0 AND type IN ('index', 'table')")
     .all() as { name: string; type: 'index' | 'table'; tbl_name: string }[];
+  // The index tables come last: their covering indexes answer searches (schema.ts), so only writes, `:exact`
+  // and quantity searches read them.
   const rank = (o: { name: string; type: string }): number =>
-    o.type === 'index' ? 0 : o.name === 'resources' ? 1 : o.name.startsWith('idx_') ? 2 : o.name === 'versions' ? 4 : 3;
+    o.type === 'index' ? 0 : o.name === 'resources' ? 1 : o.name === 'versions' ? 3 : o.name.startsWith('idx_') ? 4 : 2;
   objects.sort((a, b) => rank(a) - rank(b));
   // Without a way to measure, only a database that fits is read whole; a larger one gets its indexes.
   const measured = bytesRead() !== undefined;
