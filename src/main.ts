@@ -1,8 +1,8 @@
-import http from 'node:http';
-import type { Server } from 'node:http';
+import type http from 'node:http';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logging/logger.js';
+import { createNodeServer } from './http/node-server.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 
 /** Process entry: configuration, dependencies, listen, graceful shutdown on SIGTERM/SIGINT. */
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     res.writeHead(503, { 'Content-Type': 'application/fhir+json; charset=utf-8', 'Retry-After': '1' });
     res.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient', diagnostics: 'Vesta is starting' }] }));
   };
-  const server: Server = http.createServer((req, res) => handler(req, res));
+  const { server, adopt } = createNodeServer((req, res) => handler(req, res));
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 120_000;
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
   const app = createApp({ config: { ...config, baseUrl: base }, store, log });
   await app.ready;
   const warm = await store.ready();
+  adopt(app.http);
   handler = app.http;
   log.info('listening', { baseUrl: base, store: 'sqlite', dataDir: config.dataDir, readWorkers: config.sqliteReadWorkers, warmedMiB: Math.round(warm.bytes / 1048576), warmMs: Math.round(warm.ms) });
   process.stdout.write(`Vesta FHIR R4 server ready at ${base}\n`);

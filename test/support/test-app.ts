@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import http from 'node:http';
+import type http from 'node:http';
+import { createNodeServer } from '../../src/http/node-server.js';
 import { createApp } from '../../src/app.js';
 import type { AppOptions, VestaApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -38,7 +39,9 @@ export async function startTestServer(
   const store = SqliteStore.open({ dataDir, synchronous: 'NORMAL', readWorkers: 1 });
   const log = overrides.log ?? createLogger('error', true);
   // Listen first so the base URL (which the app bakes into links and reference handling) has the real port.
-  const server = http.createServer();
+  // The same server construction as main.ts (request/response objects born with the app's prototypes).
+  let listener: http.RequestListener = (_req, res) => res.writeHead(503).end();
+  const { server, adopt } = createNodeServer((req, res) => listener(req, res));
   server.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const port = (server.address() as AddressInfo).port;
@@ -51,7 +54,8 @@ export async function startTestServer(
   const { config: _c, env: _e, log: _l, ...deps } = overrides;
   const app = createApp({ ...deps, config, store, log });
   await app.ready;
-  server.on('request', app.http);
+  adopt(app.http);
+  listener = app.http;
   return {
     base, root, app, store, dataDir,
     async close() {
