@@ -42,9 +42,9 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return n;
 }
 
-/** Cores minus one (the main thread's), at least 1 and at most 8. */
+/** One per core, at least 1 and at most 8. */
 export function defaultReadWorkers(): number {
-  return Math.max(1, Math.min(8, os.availableParallelism() - 1));
+  return Math.max(1, Math.min(8, os.availableParallelism()));
 }
 
 /** `on`/`off` (also true/false, 1/0, yes/no); empty or unset gives the fallback. */
@@ -108,8 +108,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBundleEntries: integer(env, 'VESTA_MAX_BUNDLE_ENTRIES', 10000, 1, 1000000),
     sqliteSync: sync,
     sqliteCacheMiB: integer(env, 'VESTA_SQLITE_CACHE_MB', 512, 2, 65536),
-    // One search worker per core but the main thread's, which has the HTTP work: more threads than cores only
-    // trade cache locality for context switches (measured: 1 worker beats 2 on 2 cores).
+    // One search worker per core: with Express's per-request cost gone (http/node-server.ts) the main thread
+    // needs little CPU, and at 1.25M resources the search SQL is the limit (measured: 2 workers beat 1 there).
     sqliteReadWorkers: integer(env, 'VESTA_SQLITE_READ_WORKERS', defaultReadWorkers(), 0, 64),
     sqlitePrewarm: onOff(env, 'VESTA_SQLITE_PREWARM', true),
     shutdownGraceSeconds: integer(env, 'VESTA_SHUTDOWN_GRACE', 10, 0, 600),

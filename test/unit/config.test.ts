@@ -85,8 +85,8 @@ test('every variable is parsed into the typed config', () => {
   });
 });
 
-test('searches run on one read worker per core but one by default (1 to 8), and 0 turns the workers off', () => {
-  assert.equal(loadConfig({}).sqliteReadWorkers, Math.max(1, Math.min(8, os.availableParallelism() - 1)));
+test('searches run on one read worker per core by default (1 to 8), and 0 turns the workers off', () => {
+  assert.equal(loadConfig({}).sqliteReadWorkers, Math.max(1, Math.min(8, os.availableParallelism())));
   assert.equal(loadConfig({ VESTA_SQLITE_READ_WORKERS: '0' }).sqliteReadWorkers, 0);
   assert.throws(() => loadConfig({ VESTA_SQLITE_READ_WORKERS: 'many' }), /VESTA_SQLITE_READ_WORKERS/);
   assert.throws(() => loadConfig({ VESTA_SQLITE_READ_WORKERS: '65' }), /VESTA_SQLITE_READ_WORKERS/);
