@@ -171,7 +171,7 @@ async function benchPopulation(patients: number, force: boolean): Promise<Popula
 function latency(load: LoadResult | undefined, which: 'latencyP50Ms' | 'latencyP99Ms'): string {
   if (!load) return 'n/a';
   if (load.completed === 0) return 'timeout';
-  return fmt(load[which]);
+  return fmt(load[which], 2);
 }
 
 function populationTable(p: PopulationRun): string {
@@ -229,7 +229,7 @@ export async function runSearchBench(): Promise<SearchBenchResult> {
       q.name, fmt(q.load?.requestsPerSec), latency(q.load, 'latencyP50Ms'), latency(q.load, 'latencyP99Ms'),
       q.load ? String(q.load.non2xx + q.load.errors + q.load.timeouts) : 'n/a',
     ])));
-    console.log(`\nWith correctness and one-request-at-a-time latency (client-timed, µs precision; autocannon rounds to whole ms):\n${populationTable(p)}`);
+    console.log(`\nWith correctness and one-request-at-a-time latency (all latencies client-timed, to 0.01 ms):\n${populationTable(p)}`);
     for (const q of p.queries.filter(missesTargets)) {
       console.log(`target missed: ${q.name} p50 ${latency(q.load, 'latencyP50Ms')} ms (< ${TARGETS.p50Ms}), ` +
         `p99 ${latency(q.load, 'latencyP99Ms')} ms (< ${TARGETS.p99Ms}), timeouts ${q.load?.timeouts ?? 0}`);

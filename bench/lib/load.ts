@@ -6,6 +6,7 @@ export interface LoadResult {
   title: string;
   /** Mean of the per-second request counts. */
   requestsPerSec: number;
+  /** Percentiles of the client-measured response times (fractions of a millisecond, nearest rank). */
   latencyP50Ms: number;
   latencyP99Ms: number;
   latencyMeanMs: number;
@@ -30,6 +31,7 @@ export interface LoadOptions {
 export function runLoad(server: ServerHandle, requests: autocannon.Request[], opts: LoadOptions): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     let guard: NodeJS.Timeout | undefined;
+    const times: number[] = [];
     const instance = autocannon(
       { url: server.origin, connections: opts.connections, duration: opts.durationSec, timeout: 10, requests, title: opts.title },
       (err, result) => {
@@ -37,11 +39,15 @@ export function runLoad(server: ServerHandle, requests: autocannon.Request[], op
         if (err) return reject(err);
         const statusCodes: Record<string, number> = {};
         for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat.count;
+        // autocannon's own percentiles are whole milliseconds; the recorded response times are not.
+        times.sort((a, b) => a - b);
+        const pct = (p: number, whole: number): number =>
+          times.length === 0 ? whole : Math.round(times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)]! * 100) / 100;
         resolve({
           title: opts.title,
           requestsPerSec: result.requests.average,
-          latencyP50Ms: result.latency.p50,
-          latencyP99Ms: result.latency.p99,
+          latencyP50Ms: pct(50, result.latency.p50),
+          latencyP99Ms: pct(99, result.latency.p99),
           latencyMeanMs: result.latency.average,
           completed: result.requests.total,
           non2xx: result.non2xx,
@@ -51,6 +57,9 @@ export function runLoad(server: ServerHandle, requests: autocannon.Request[], op
         });
       },
     );
+    instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
+      times.push(responseTime);
+    });
     guard = setTimeout(() => instance.stop(), (opts.durationSec + 30) * 1000);
   });
 }
