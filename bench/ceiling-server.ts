@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { createNodeServer } from '../src/http/node-server.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -122,7 +123,11 @@ function main(): void {
     outcome(res, 500, 'exception', 'internal error');
   });
 
-  const server = app.listen(port, host, () => {
+  // The same Express server construction as Vesta's (src/http/node-server.ts), so the ceiling is not held back
+  // by Express's per-request prototype change while Vesta is not.
+  const { server, adopt } = createNodeServer(app);
+  adopt(app);
+  server.listen(port, host, () => {
     console.error(`ceiling listening on ${base}`);
   });
   const stop = (): void => {
