@@ -1,5 +1,6 @@
 import { badRequest } from '../../fhir/outcome.js';
 import type { HistoryScope, Page, PageRequest, StoredVersion } from '../port.js';
+import { limitClause } from './binder.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { toVersion, type VersionRow } from './rows.js';
 import type { StatementCache } from './statement-cache.js';
@@ -57,7 +58,7 @@ export function historyPage(cache: StatementCache, scope: HistoryScope, page: Pa
   const sql =
     'SELECT v.vseq, v.type, v.id, v.version_id, v.last_updated, v.deleted, v.method, v.json FROM versions v' +
     (pageWhere.length > 0 ? ` WHERE ${pageWhere.join(' AND ')}` : '') +
-    ` ORDER BY v.last_updated ${dir}, v.vseq ${dir} LIMIT ?`;
+    ` ORDER BY v.last_updated ${dir}, v.vseq ${dir} ${limitClause('?')}`;
   const rows = cache.get(sql).all(...pageParams, count + 1) as HistoryRow[];
   const more = rows.length > count;
   const items = rows.slice(0, count);

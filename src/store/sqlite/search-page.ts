@@ -1,7 +1,7 @@
 import { badRequest } from '../../fhir/outcome.js';
 import type { Page, StoredVersion } from '../port.js';
 import type { StoreQuery } from '../../search/plan.js';
-import { Binder } from './binder.js';
+import { Binder, limitClause } from './binder.js';
 import { compileClause, sortExpression } from './compile.js';
 import { decodeCursor, encodeCursor, type Cursor, type KeyValue } from './cursor.js';
 import { currentColumns, toVersion, type VersionRow } from './rows.js';
@@ -46,14 +46,14 @@ export function searchPage(cache: StatementCache, query: StoreQuery): Page<Store
     // subquery twice per row.
     return i === columns.length - 1 ? `${n} ${d}` : `${n} ${d} NULLS ${backward ? 'FIRST' : 'LAST'}`;
   }).join(', ');
-  const limit = b.bind(count + 1);
+  const limit = limitClause(b.bind(count + 1));
 
   let rows: VersionRow[];
   let keyed: KeyedRow[];
   if (keyExprs.length === 0) {
     // Default order: stream the resource rows in rid order; JSON is read only for the rows returned.
     const sql = `SELECT r.rid AS rid, ${currentColumns('r')} FROM resources r ` +
-      `WHERE ${[...base, ...(keyset ? [keyset] : [])].join(' AND ')} ORDER BY ${order} LIMIT ${limit}`;
+      `WHERE ${[...base, ...(keyset ? [keyset] : [])].join(' AND ')} ORDER BY ${order} ${limit}`;
     const all = cache.get(sql).all(b.params) as (VersionRow & KeyedRow)[];
     rows = all;
     keyed = all;
@@ -61,7 +61,7 @@ export function searchPage(cache: StatementCache, query: StoreQuery): Page<Store
     // Sorted: order (rid, keys) first, keeping the JSON out of the sorter, then join the JSON of the page only
     // (the LIMIT inside the subquery keeps SQLite from flattening it into the join).
     const inner = `SELECT r.rid AS rid, ${keyExprs.map((e, i) => `${e} AS k${i}`).join(', ')} FROM resources r WHERE ${base.join(' AND ')}`;
-    const ordered = `SELECT * FROM (${inner})${keyset ? ` WHERE ${keyset}` : ''} ORDER BY ${order} LIMIT ${limit}`;
+    const ordered = `SELECT * FROM (${inner})${keyset ? ` WHERE ${keyset}` : ''} ORDER BY ${order} ${limit}`;
     const sql = `SELECT p.*, ${currentColumns('r')} FROM (${ordered}) p CROSS JOIN resources r ON r.rid = p.rid ORDER BY ${order}`;
     const all = cache.get(sql).all(b.params) as (VersionRow & KeyedRow)[];
     rows = all;
