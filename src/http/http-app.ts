@@ -1,6 +1,5 @@
 import express from 'express';
 import type { Express } from 'express';
-import helmet from 'helmet';
 import type { Logger } from 'winston';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Deps } from '../interactions/deps.js';
@@ -9,7 +8,8 @@ import type { InteractionSpec } from '../interactions/table.js';
 import { notFound } from '../fhir/outcome.js';
 import { errorHandler } from './error-handler.js';
 import { fhirDispatcher } from './fhir-dispatcher.js';
-import { requestContext, requestState } from './request-context.js';
+import { applyHeaders, requestContext, requestState } from './request-context.js';
+import { securityHeaders } from './security-headers.js';
 
 /** Everything the HTTP layer needs from the composition root. */
 export interface HttpAppOptions {
@@ -30,19 +30,17 @@ export function createHttpApp(opts: HttpAppOptions): Express {
   app.set('etag', false);
   app.set('query parser', false);
   app.set('trust proxy', false);
-  app.use(requestContext(opts.log));
-  app.use(helmet({
-    // An API serves no HTML; the strictest policy costs nothing.
-    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-    strictTransportSecurity: { maxAge: 31536000, includeSubDomains: true },
-  }));
+  // Helmet's headers (computed once) and the request id go out with every response.
+  app.use(requestContext(opts.log, securityHeaders()));
   app.get('/healthz', (_req, res) => {
     requestState(res).route = '/healthz';
+    applyHeaders(res);
     res.status(200).json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
     requestState(res).route = '/readyz';
     const ok = await opts.deps.store.ping().catch(() => false);
+    applyHeaders(res);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'store unavailable' });
   });
   app.use('/fhir', fhirDispatcher(opts.deps, opts.hooks, opts.authenticator, opts.table, opts.log));

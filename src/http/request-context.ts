@@ -5,6 +5,11 @@ import type { Logger } from 'winston';
 /** Per-request facts kept for the access log; never PHI (no ids, query values or bodies). */
 export interface RequestState {
   requestId: string;
+  /**
+   * Headers every response carries, flat [name, value, ...]: X-Request-Id and the security headers. The FHIR
+   * responses write them in their one `writeHead` call (respond.ts); anything else sends them with `applyHeaders`.
+   */
+  headers: string[];
   started: bigint;
   route?: string;
   interaction?: string;
@@ -15,21 +20,27 @@ const STATE = Symbol('vesta.request');
 const INCOMING_ID = /^[A-Za-z0-9._\-]{1,128}$/;
 
 /** The state attached to a response by `requestContext`. */
-export function requestState(res: Response): RequestState {
+export function requestState(res: object): RequestState {
   return (res as unknown as Record<symbol, RequestState>)[STATE];
 }
 
+/** Sets the headers every response carries (see RequestState.headers) on a response sent by other means than respond.ts. */
+export function applyHeaders(res: Response): void {
+  const headers = requestState(res).headers;
+  for (let i = 0; i < headers.length; i += 2) res.setHeader(headers[i]!, headers[i + 1]!);
+}
+
 /**
- * Gives every request an id (a well-formed incoming `X-Request-Id` is kept, else a UUID), echoes it in the
- * response, and writes one PHI-free access-log line when the response finishes.
+ * Gives every request an id (a well-formed incoming `X-Request-Id` is kept, else a UUID), echoed in the
+ * response with `securityHeaders` (security-headers.ts), and writes one PHI-free access-log line when the
+ * response finishes.
  */
-export function requestContext(log: Logger) {
+export function requestContext(log: Logger, securityHeaders: readonly string[]) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
-    const state: RequestState = { requestId, started: process.hrtime.bigint() };
+    const state: RequestState = { requestId, headers: ['X-Request-Id', requestId, ...securityHeaders], started: process.hrtime.bigint() };
     (res as unknown as Record<symbol, RequestState>)[STATE] = state;
-    res.setHeader('X-Request-Id', requestId);
     if (log.isLevelEnabled('info')) {
       state.log = log.child({ requestId });
       res.on('finish', () => {

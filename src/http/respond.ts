@@ -1,27 +1,27 @@
 import type { ServerResponse } from 'node:http';
 import type { FhirResult } from '../interactions/types.js';
 import { FHIR_JSON } from './media.js';
+import { requestState } from './request-context.js';
 
 /**
  * Writes a FhirResult. Pre-serialized JSON is sent as-is (the read hot path); `_pretty=true` re-indents.
  * Uses the raw Node response to avoid Express's per-send work (ETag hashing, freshness checks) that
- * Vesta does itself from versions.
+ * Vesta does itself from versions. Every header goes out in the one `writeHead` call, as a flat list: the
+ * request's own (X-Request-Id, security headers), then the result's, then the body's.
  */
 export function sendResult(res: ServerResponse, result: FhirResult, pretty: boolean): void {
-  const headers: Record<string, string> = { ...(result.headers ?? {}) };
+  const headers = [...(requestState(res)?.headers ?? [])];
+  if (result.headers) for (const name of Object.keys(result.headers)) headers.push(name, result.headers[name]!);
   let payload: string | undefined;
   if (result.status !== 304 && result.status !== 204) {
     if (result.bodyText !== undefined) payload = pretty ? JSON.stringify(JSON.parse(result.bodyText), null, 2) : result.bodyText;
     else if (result.body !== undefined) payload = JSON.stringify(result.body, null, pretty ? 2 : undefined);
   }
-  if (payload !== undefined) {
-    headers['Content-Type'] = FHIR_JSON;
-    headers['Content-Length'] = String(Buffer.byteLength(payload));
-  }
+  if (payload !== undefined) headers.push('Content-Type', FHIR_JSON, 'Content-Length', String(Buffer.byteLength(payload)));
   // Once the server has stopped listening (graceful shutdown), answer with Connection: close. node:http
   // closes only connections that are idle when close() is called, so a keep-alive connection whose request
   // was in flight would otherwise hold the process open until the grace period or keep-alive timeout ends.
-  if ((res.socket as { server?: { listening?: boolean } } | null)?.server?.listening === false) headers.Connection = 'close';
+  if ((res.socket as { server?: { listening?: boolean } } | null)?.server?.listening === false) headers.push('Connection', 'close');
   res.writeHead(result.status, headers);
   res.end(payload);
 }

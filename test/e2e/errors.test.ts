@@ -181,7 +181,9 @@ describe('500 Internal Server Error', () => {
 describe('headers on every response', () => {
   const probes: [string, string][] = [
     ['a FHIR read', '/fhir/metadata'],
+    ['a FHIR search', '/fhir/Patient?_count=1'],
     ['a FHIR error', '/fhir/Spaceship'],
+    ['an unsupported operation', '/fhir/Patient/$meta-delete'],
     ['/healthz', '/healthz'],
     ['/readyz', '/readyz'],
     ['an unknown path', '/nope'],
