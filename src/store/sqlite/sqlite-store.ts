@@ -11,6 +11,7 @@ import { ReadPool } from './read-pool.js';
 import { migrate } from './schema.js';
 import { SqliteSession } from './sqlite-session.js';
 import { WalSync } from './wal-sync.js';
+import { WriterCache } from './writer-cache.js';
 
 /** Options of `SqliteStore.open`. */
 export interface SqliteStoreOptions {
@@ -35,8 +36,6 @@ export interface SqliteStoreOptions {
 
 const CAPABILITIES: StoreCapabilities = { transactions: true, name: 'sqlite' };
 
-/** Page cache of the write connection (index pages touched by inserts). */
-const WRITER_CACHE_MIB = 128;
 /** Default page cache of the read connection, which serves every read and search. */
 const DEFAULT_READ_CACHE_MIB = 512;
 
@@ -60,13 +59,16 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
   private readonly mutex = new Mutex();
   private closed = false;
   private readonly pending: PendingWrite[] = [];
+  private readonly writerCache: WriterCache;
 
   private constructor(
     private readonly writer: SqliteSession,
     private readonly reader: SqliteSession,
     private readonly walSync: WalSync | undefined,
     private readonly pool: ReadPool | undefined,
-  ) {}
+  ) {
+    this.writerCache = new WriterCache(writer.db);
+  }
 
   /** Resolves when the read workers are open and, when asked, warm; with the bytes warmed in all. */
   async ready(): Promise<{ bytes: number; ms: number }> {
@@ -91,7 +93,7 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
       // runs NORMAL: same crash consistency, no fsync inside COMMIT on the event loop.
       w.pragma('synchronous = NORMAL');
       w.pragma('foreign_keys = OFF');
-      tuneConnection(w, WRITER_CACHE_MIB);
+      tuneConnection(w, 2); // WriterCache sizes the page cache
       // Checkpoint less often: each checkpoint is a full-file sync under synchronous=FULL (the WAL stays bounded).
       w.pragma('wal_autocheckpoint = 8000');
       migrate(w);
@@ -163,6 +165,7 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
         }
       });
       db.exec('COMMIT');
+      this.writerCache.committed();
     } catch (err) {
       if (db.inTransaction) db.exec('ROLLBACK');
       for (const p of batch) p.reject(err);
@@ -218,6 +221,7 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
       try {
         const result = await work(tx);
         db.exec('COMMIT');
+        this.writerCache.committed();
         return result;
       } catch (err) {
         if (db.inTransaction) db.exec('ROLLBACK');
