@@ -13,7 +13,10 @@ RUN npm run build:prod && npm prune --omit=dev
 
 # Runtime stage: no compilers, a non-root user, the data directory as a volume.
 FROM node:20-bookworm-slim
+# GLIBC_TUNABLES: malloc backed by transparent huge pages (one arena: glibc 2.36 gives them only to the main one).
+# SQLite's page caches are malloc'd, so a read cache of several GiB costs far fewer TLB misses (README, Sizing).
 ENV NODE_ENV=production \
+    GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1 \
     HOST=0.0.0.0 \
     PORT=8080 \
     VESTA_DATA_DIR=/data \

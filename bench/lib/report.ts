@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { PROCESS_ENV } from './targets.js';
 
 /** A Markdown table with columns padded for reading in a terminal. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -17,5 +18,6 @@ export function machineInfo(): string {
   const cpus = os.cpus();
   const model = cpus[0]?.model.trim() ?? 'unknown CPU';
   const gib = (os.totalmem() / 1024 ** 3).toFixed(1);
-  return `${cpus.length} cores (${model}), ${gib} GiB RAM, ${os.platform()} ${os.release()}, node ${process.version}`;
+  return `${cpus.length} cores (${model}), ${gib} GiB RAM, ${os.platform()} ${os.release()}, node ${process.version}; ` +
+    `servers run with GLIBC_TUNABLES=${PROCESS_ENV.GLIBC_TUNABLES}`;
 }

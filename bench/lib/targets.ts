@@ -6,11 +6,21 @@ import type { ServerSpec } from './server-process.js';
 /** The repository root, found from this compiled file's place in `dist/bench/lib/`. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
+/**
+ * Process settings every benched server runs with, as the Dockerfile runs Vesta: glibc backs malloc with
+ * transparent huge pages, from one arena (only the main arena gets them in glibc 2.36). SQLite's page caches are
+ * malloc'd, so a multi-GiB read cache then costs far fewer TLB misses (search throughput at 1.25M resources +10%).
+ * A value the caller already exported wins.
+ */
+export const PROCESS_ENV: Readonly<Record<string, string>> = {
+  GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? 'glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1',
+};
+
 /** The bare Express + SQLite server every workload is compared against. */
 export const ceilingSpec: ServerSpec = {
   name: 'ceiling',
   script: path.join(repoRoot, 'dist/bench/ceiling-server.js'),
-  env: (port, host, dataDir) => ({ PORT: String(port), HOST: host, DATA_DIR: dataDir }),
+  env: (port, host, dataDir) => ({ ...PROCESS_ENV, PORT: String(port), HOST: host, DATA_DIR: dataDir }),
 };
 
 /** Vesta itself, with the same durability as the ceiling (SQLite synchronous=FULL). */
@@ -18,6 +28,7 @@ export const vestaSpec: ServerSpec = {
   name: 'vesta',
   script: path.join(repoRoot, 'dist/src/main.js'),
   env: (port, host, dataDir) => ({
+    ...PROCESS_ENV,
     PORT: String(port),
     HOST: host,
     VESTA_DATA_DIR: dataDir,
