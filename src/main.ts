@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   const store = SqliteStore.open({
     dataDir: config.dataDir, synchronous: config.sqliteSync, readCacheMiB: config.sqliteCacheMiB,
-    readWorkers: config.sqliteReadWorkers, prewarm: config.sqlitePrewarm,
+    readWorkers: config.sqliteReadWorkers, prewarm: config.sqlitePrewarm, checkpointWorker: true,
   });
   // Listen before building the app so that with PORT=0 the base URL (links, Location, fullUrl) has the real port.
   // Until the app is built, answer 503 rather than leave early connections (probes) hanging.
