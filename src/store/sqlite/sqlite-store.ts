@@ -44,7 +44,10 @@ const DEFAULT_READ_CACHE_MIB = 512;
 
 /** The writer's own automatic checkpoint, in WAL pages (each is a full-file sync under synchronous=FULL). */
 const AUTO_CHECKPOINT_PAGES = 8000;
-/** The checkpoint worker copies pages back once this many wait: half way to the writer's own checkpoint (1,000 copied hot pages again and again: ingest -2%). */
+/**
+ * The checkpoint worker copies pages back once this many wait: half way to the writer's own checkpoint. At 1,000 it
+ * copied hot pages again and again (ingest throughput -2%).
+ */
 const WORKER_CHECKPOINT_PAGES = 4000;
 
 /** Most writes committed together; bounds how long one group holds the write lock. */
