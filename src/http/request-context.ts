@@ -5,11 +5,8 @@ import type { Logger } from 'winston';
 /** Per-request facts kept for the access log; never PHI (no ids, query values or bodies). */
 export interface RequestState {
   requestId: string;
-  /**
-   * Headers every response carries, flat [name, value, ...]: X-Request-Id and the security headers. The FHIR
-   * responses write them in their one `writeHead` call (respond.ts); anything else sends them with `applyHeaders`.
-   */
-  headers: string[];
+  /** The security headers every response carries besides X-Request-Id, flat [name, value, ...], shared by all requests. */
+  securityHeaders: readonly string[];
   started: bigint;
   route?: string;
   interaction?: string;
@@ -24,9 +21,17 @@ export function requestState(res: object): RequestState {
   return (res as unknown as Record<symbol, RequestState>)[STATE];
 }
 
-/** Sets the headers every response carries (see RequestState.headers) on a response sent by other means than respond.ts. */
+/**
+ * The headers every response carries, flat [name, value, ...]: X-Request-Id, then the security headers. The FHIR
+ * responses write them in their one `writeHead` call (respond.ts); anything else sends them with `applyHeaders`.
+ */
+export function baseHeaders(state: RequestState | undefined): string[] {
+  return state === undefined ? [] : ['X-Request-Id', state.requestId, ...state.securityHeaders];
+}
+
+/** Sets the headers every response carries (`baseHeaders`) on a response sent by other means than respond.ts. */
 export function applyHeaders(res: Response): void {
-  const headers = requestState(res).headers;
+  const headers = baseHeaders(requestState(res));
   for (let i = 0; i < headers.length; i += 2) res.setHeader(headers[i]!, headers[i + 1]!);
 }
 
@@ -39,7 +44,7 @@ export function requestContext(log: Logger, securityHeaders: readonly string[]) 
   return (req: Request, res: Response, next: NextFunction): void => {
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
-    const state: RequestState = { requestId, headers: ['X-Request-Id', requestId, ...securityHeaders], started: process.hrtime.bigint() };
+    const state: RequestState = { requestId, securityHeaders, started: process.hrtime.bigint() };
     (res as unknown as Record<symbol, RequestState>)[STATE] = state;
     if (log.isLevelEnabled('info')) {
       state.log = log.child({ requestId });

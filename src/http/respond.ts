@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FhirResult } from '../interactions/types.js';
 import { FHIR_JSON } from './media.js';
-import { requestState } from './request-context.js';
+import { baseHeaders, requestState } from './request-context.js';
 
 /**
  * Writes a FhirResult. Pre-serialized JSON is sent as-is (the read hot path); `_pretty=true` re-indents.
@@ -10,7 +10,7 @@ import { requestState } from './request-context.js';
  * request's own (X-Request-Id, security headers), then the result's, then the body's.
  */
 export function sendResult(res: ServerResponse, result: FhirResult, pretty: boolean): void {
-  const headers = [...(requestState(res)?.headers ?? [])];
+  const headers = baseHeaders(requestState(res));
   if (result.headers) for (const name of Object.keys(result.headers)) headers.push(name, result.headers[name]!);
   let payload: string | undefined;
   if (result.status !== 304 && result.status !== 204) {
