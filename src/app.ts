@@ -6,25 +6,27 @@ import type { Config } from './config.js';
 import { anonymousAuthenticator } from './auth/authenticator.js';
 import type { Authenticator } from './auth/authenticator.js';
 import { allowAllPolicy } from './auth/policy.js';
-import type { AccessPolicy } from './auth/policy.js';
 import { noopAuditor } from './audit/auditor.js';
-import type { Auditor } from './audit/auditor.js';
 import { buildCapabilityStatement, loadCapabilityBase } from './capability/capability-statement.js';
 import { ElementIndex } from './fhir/element-index.js';
 import { systemClock, uuidIds } from './fhir/ids.js';
 import type { Clock, IdGenerator } from './fhir/ids.js';
 import { createHttpApp } from './http/http-app.js';
-import type { Deps } from './interactions/deps.js';
+import type { Deps, InteractionSpec } from './interactions/deps.js';
 import { INTERACTIONS } from './interactions/table.js';
-import type { InteractionSpec } from './interactions/table.js';
 import { createIndexer, createSearchRegistry } from './search/index.js';
+import { BundleService } from './services/bundle-service.js';
+import { ConditionalMatcher } from './services/conditional.js';
 import { HistoryService } from './services/history-service.js';
+import { ReadService } from './services/read-service.js';
 import { ResourceService } from './services/resource-service.js';
 import { createSearchEngine } from './services/search-engine.js';
 import { SearchService } from './services/search-service.js';
 import { ReindexService } from './services/reindex-service.js';
 import { SearchParameterActivation } from './services/search-parameter-activation.js';
+import { TouchedResources } from './services/touched.js';
 import type { ResourceStore } from './store/port.js';
+import type { AccessPolicy, Auditor } from './vocabulary/access.js';
 import { createValidator } from './validation/validator.js';
 
 /** The repository root (where `profiles/` and `conformance/` live), from the compiled location dist/src/. */
@@ -66,14 +68,15 @@ export function createApp(opts: AppOptions): VestaApp {
   const validator = createValidator({ profilesDir });
   const registry = createSearchRegistry();
   const indexer = createIndexer(registry, { baseUrl: config.baseUrl });
-  const engine = createSearchEngine(registry, config);
+  const engine = createSearchEngine(registry, config, store.capabilities);
   const elements = new ElementIndex();
-  const search = new SearchService(store, engine, indexer, elements, clock, ids, config.maxCount);
+  const touched = new TouchedResources(indexer);
+  const search = new SearchService({ store, engine, indexer, elements, touched, clock, ids, maxCount: config.maxCount });
+  const conditional = new ConditionalMatcher(search, store);
   const searchParameters = new SearchParameterActivation(registry);
-  const resources = new ResourceService({
-    store, validator, indexer, clock, ids, searchParameters,
-    findMatches: (type, query, limit) => search.findMatches(type, query, limit),
-  });
+  const resources = new ResourceService({ store, validator, indexer, clock, ids, searchParameters, conditional, touched });
+  const reads = new ReadService(store, indexer);
+  const history = new HistoryService(store, touched, clock, ids);
   const resourceTypes = validator.resourceTypes;
   const capability = buildCapabilityStatement({
     baseUrl: config.baseUrl,
@@ -82,11 +85,13 @@ export function createApp(opts: AppOptions): VestaApp {
   });
   const capabilityText = JSON.stringify(capability);
   const hooks = { policy: opts.policy ?? allowAllPolicy, auditor: opts.auditor ?? noopAuditor };
+  const types = new Set(resourceTypes);
+  const bundles = new BundleService({ base: { store, resources, reads, search, history, conditional }, ids, resourceTypes: types });
   const deps: Deps = {
-    hooks,
+    hooks, table, bundles, touched,
     reindex: new ReindexService(store, indexer, validator.resourceTypes, clock, ids, opts.log),
-    config, store, resources, history: new HistoryService(store, clock, ids), search, searchEngine: engine, validator, elements,
-    resourceTypes: new Set(resourceTypes), clock, ids,
+    config, store, resources, reads, history, search, conditional, searchEngine: engine, validator, elements,
+    resourceTypes: types, clock, ids,
     capabilityStatement: () => JSON.parse(capabilityText) as Record<string, unknown>,
   };
   const http = createHttpApp({

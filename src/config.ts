@@ -14,16 +14,24 @@ export interface Config {
   defaultCount: number;
   maxCount: number;
   maxBundleEntries: number;
-  /** SQLite durability: FULL survives power loss, NORMAL survives process crashes only. */
-  sqliteSync: 'FULL' | 'NORMAL';
-  /** Page cache of the embedded store's read connection, in MiB. */
-  sqliteCacheMiB: number;
-  /** Worker threads running searches and history pages on their own read connections; 0 keeps them on the main thread. */
-  sqliteReadWorkers: number;
-  /** Read workers fill their caches from the database before the server reports ready. */
-  sqlitePrewarm: boolean;
+  /** Which store holds the data (store/factory.ts); its own settings are grouped under its name. */
+  store: 'sqlite';
+  /** Settings of the embedded SQLite store (`VESTA_SQLITE_*`); its file lives in `dataDir`. */
+  sqlite: SqliteConfig;
   /** Seconds to wait for in-flight requests on SIGTERM before closing anyway. */
   shutdownGraceSeconds: number;
+}
+
+/** Settings of the embedded SQLite store. */
+export interface SqliteConfig {
+  /** Durability: FULL survives power loss, NORMAL survives process crashes only. */
+  sync: 'FULL' | 'NORMAL';
+  /** Page cache of each read connection, in MiB. */
+  cacheMiB: number;
+  /** Worker threads running searches and history pages on their own read connections; 0 keeps them on the main thread. */
+  readWorkers: number;
+  /** Read workers fill their caches from the database before the server reports ready. */
+  prewarm: boolean;
 }
 
 /** Thrown when the environment holds an invalid setting; the message names the variable. */
@@ -106,12 +114,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultCount,
     maxCount,
     maxBundleEntries: integer(env, 'VESTA_MAX_BUNDLE_ENTRIES', 10000, 1, 1000000),
-    sqliteSync: sync,
-    sqliteCacheMiB: integer(env, 'VESTA_SQLITE_CACHE_MB', 512, 2, 65536),
-    // One search worker per core: with Express's per-request cost gone (http/node-server.ts) the main thread
-    // needs little CPU, and at 1.25M resources the search SQL is the limit (measured: 2 workers beat 1 there).
-    sqliteReadWorkers: integer(env, 'VESTA_SQLITE_READ_WORKERS', defaultReadWorkers(), 0, 64),
-    sqlitePrewarm: onOff(env, 'VESTA_SQLITE_PREWARM', true),
+    store: 'sqlite',
+    sqlite: {
+      sync,
+      cacheMiB: integer(env, 'VESTA_SQLITE_CACHE_MB', 512, 2, 65536),
+      // One search worker per core: with Express's per-request cost gone (http/node-server.ts) the main thread
+      // needs little CPU, and at 1.25M resources the search SQL is the limit (measured: 2 workers beat 1 there).
+      readWorkers: integer(env, 'VESTA_SQLITE_READ_WORKERS', defaultReadWorkers(), 0, 64),
+      prewarm: onOff(env, 'VESTA_SQLITE_PREWARM', true),
+    },
     shutdownGraceSeconds: integer(env, 'VESTA_SHUTDOWN_GRACE', 10, 0, 600),
   };
 }

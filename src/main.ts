@@ -3,7 +3,7 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logging/logger.js';
 import { createNodeServer } from './http/node-server.js';
-import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import { openStore } from './store/factory.js';
 
 /** Process entry: configuration, dependencies, listen, graceful shutdown on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -18,10 +18,8 @@ async function main(): Promise<void> {
     throw e;
   }
   const log = createLogger(config.logLevel);
-  const store = SqliteStore.open({
-    dataDir: config.dataDir, synchronous: config.sqliteSync, readCacheMiB: config.sqliteCacheMiB,
-    readWorkers: config.sqliteReadWorkers, prewarm: config.sqlitePrewarm, checkpointWorker: true,
-  });
+  const opened = openStore(config, 'server');
+  const { store } = opened;
   // Listen before building the app so that with PORT=0 the base URL (links, Location, fullUrl) has the real port.
   // Until the app is built, answer 503 rather than leave early connections (probes) hanging.
   let handler: http.RequestListener = (_req, res) => {
@@ -42,10 +40,10 @@ async function main(): Promise<void> {
   const base = process.env.VESTA_BASE_URL ? config.baseUrl : config.baseUrl.replace(/:\d+\/fhir$/, `:${port}/fhir`);
   const app = createApp({ config: { ...config, baseUrl: base }, store, log });
   await app.ready;
-  const warm = await store.ready();
+  const warm = await opened.ready();
   adopt(app.http);
   handler = app.http;
-  log.info('listening', { baseUrl: base, store: 'sqlite', dataDir: config.dataDir, readWorkers: config.sqliteReadWorkers, warmedMiB: Math.round(warm.bytes / 1048576), warmMs: Math.round(warm.ms) });
+  log.info('listening', { baseUrl: base, ...opened.description, warmedMiB: Math.round(warm.warmedBytes / 1048576), warmMs: Math.round(warm.ms) });
   process.stdout.write(`Vesta FHIR R4 server ready at ${base}\n`);
 
   let stopping = false;

@@ -14,6 +14,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logging/logger.js';
 import type { ResourceStore } from '../../src/store/port.js';
 import { SqliteSession } from '../../src/store/sqlite/sqlite-session.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 /** One SQL statement a search ran, with its bound parameters, plan and timing. */
 export interface ExplainedStatement {
@@ -52,14 +53,14 @@ function readOnlyStore(session: SqliteSession): ResourceStore {
     throw new Error('the explain store is read-only');
   };
   const store: ResourceStore = {
-    capabilities: { transactions: false, name: 'sqlite' },
+    capabilities: { ...SqliteStore.CAPABILITIES, transactions: false },
     write: async () => refuse(),
     read: async (t, id) => session.read(t, id),
-    readMany: async (refs) => session.readMany(refs),
     vread: async (t, id, v) => session.vread(t, id, v),
     history: async (scope, page) => session.history(scope, page),
     search: async (query) => session.search(query),
     transaction: async () => refuse(),
+    serialized: async () => refuse(),
     ping: async () => true,
     close: async () => undefined,
   };
@@ -87,7 +88,7 @@ export async function explainSearches(dataDir: string, searches: string[], repea
       const [type, qs = ''] = search.replace(/^\/?(fhir\/)?/, '').split('?', 2) as [string, string?];
       const query = [...new URLSearchParams(qs).entries()];
       recorded.length = 0;
-      await app.deps.search.search({ types: [type], query, strict: false, baseUrl: config.baseUrl, linkPath: type });
+      await app.deps.search.run({ types: [type], query, strict: false, baseUrl: config.baseUrl, linkPath: type });
       const statements = recorded.splice(0);
       out.set(search, statements.map(({ sql, params }) => {
         const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { id: number; parent: number; detail: string }[]);

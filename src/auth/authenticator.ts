@@ -1,5 +1,5 @@
-import { ANONYMOUS } from './context.js';
-import type { AuthContext } from './context.js';
+import { ANONYMOUS } from '../vocabulary/access.js';
+import type { AuthContext } from '../vocabulary/access.js';
 
 /** Turns request headers into an AuthContext exactly once per request (401 via FhirError on bad credentials). */
 export interface Authenticator {

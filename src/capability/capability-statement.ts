@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import type { InteractionSpec } from '../interactions/table.js';
+import type { InteractionSpec } from '../interactions/deps.js';
 import { OPERATIONS } from '../interactions/operations.js';
 import type { SearchEngine } from '../services/ports.js';
 import type { StoreCapabilities } from '../store/port.js';
@@ -39,8 +39,10 @@ const SYSTEM_LEVEL: Record<string, string> = {
  */
 export function buildCapabilityStatement(inp: CapabilityInputs): Record<string, unknown> {
   const version = (require('../../../package.json') as { version: string }).version;
-  const has = (name: string, conditional?: boolean) => inp.table.some((s) => s.name === name && (conditional === undefined || !!s.conditional === conditional));
-  const interactions = [...new Set(inp.table.map((s) => TYPE_LEVEL[s.name]).filter((x): x is string => !!x))].map((code) => ({ code }));
+  // What the store cannot do is not claimed: without multi-resource transactions there is no transaction interaction.
+  const table = inp.table.filter((s) => s.name !== 'transaction' || inp.store.transactions);
+  const has = (name: string, conditional?: boolean) => table.some((s) => s.name === name && (conditional === undefined || !!s.conditional === conditional));
+  const interactions = [...new Set(table.map((s) => TYPE_LEVEL[s.name]).filter((x): x is string => !!x))].map((code) => ({ code }));
   const typeOps = Object.entries(OPERATIONS).filter(([, o]) => o.type || o.instance).map(([name, o]) => ({ name, definition: o.definition }));
   const systemOps = Object.entries(OPERATIONS).filter(([, o]) => o.system).map(([name, o]) => ({ name, definition: o.definition }));
   const resources = inp.resourceTypes.map((type) => {
@@ -71,7 +73,7 @@ export function buildCapabilityStatement(inp: CapabilityInputs): Record<string, 
   const base = structuredClone(inp.base);
   const rest = ((base.rest as Record<string, unknown>[] | undefined) ?? [{ mode: 'server' }])[0];
   rest.resource = resources;
-  rest.interaction = [...new Set(inp.table.map((s) => SYSTEM_LEVEL[s.name]).filter((x): x is string => !!x))].map((code) => ({ code }));
+  rest.interaction = [...new Set(table.map((s) => SYSTEM_LEVEL[s.name]).filter((x): x is string => !!x))].map((code) => ({ code }));
   if (systemOps.length > 0) rest.operation = systemOps;
   const common = inp.searchEngine.capability('Resource');
   if (common.params.length > 0) rest.searchParam = common.params;

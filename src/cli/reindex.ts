@@ -6,12 +6,12 @@
 import { createApp } from '../app.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { createLogger } from '../logging/logger.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openStore } from '../store/factory.js';
 
 async function main(): Promise<number> {
   const config = loadConfig();
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-  const store = SqliteStore.open({ dataDir: config.dataDir, synchronous: config.sqliteSync, readCacheMiB: config.sqliteCacheMiB });
+  const { store } = openStore(config, 'tool');
   try {
     const { deps, ready } = createApp({ config, store, log });
     await ready;

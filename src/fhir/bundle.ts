@@ -1,4 +1,4 @@
-import type { StoredVersion } from '../store/port.js';
+import type { StoredVersion } from '../vocabulary/versions.js';
 import { etagOf } from './etag.js';
 
 /** A Bundle.link entry. */

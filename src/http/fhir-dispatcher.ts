@@ -1,19 +1,18 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'winston';
 import { methodNotAllowed } from '../fhir/outcome.js';
-import type { Deps } from '../interactions/deps.js';
-import { runInteraction } from '../interactions/pipeline.js';
-import type { Hooks } from '../interactions/pipeline.js';
-import { allowedMethods, findInteraction } from '../interactions/table.js';
-import type { InteractionSpec } from '../interactions/table.js';
-import type { FhirRequest } from '../interactions/types.js';
 import type { Authenticator } from '../auth/authenticator.js';
-import { ANONYMOUS } from '../auth/context.js';
+import type { Deps, Hooks, InteractionSpec } from '../interactions/deps.js';
+import { allowedMethods, findInteraction } from '../interactions/lookup.js';
+import { runInteraction } from '../interactions/pipeline.js';
+import { matchRoute } from '../interactions/route.js';
+import { ANONYMOUS } from '../vocabulary/access.js';
+import type { ClientInfo } from '../vocabulary/access.js';
+import type { FhirRequest } from '../vocabulary/fhir-request.js';
 import { parseJson, readBody } from './body.js';
 import { checkContentType, negotiate } from './media.js';
 import type { BodyKind } from './media.js';
 import { sendResult } from './respond.js';
-import { matchRoute } from './route.js';
 import { requestState } from './request-context.js';
 
 /** The body each interaction reads, if any. */
@@ -43,6 +42,16 @@ function headersOf(req: Request): Record<string, string | undefined> {
   return out;
 }
 
+/** The peer address and user agent, for the audit record (the proxy's address when behind one: trust proxy is off). */
+function clientOf(req: Request): ClientInfo {
+  const client: ClientInfo = {};
+  const address = req.socket.remoteAddress;
+  if (address !== undefined) client.address = address;
+  const agent = req.headers['user-agent'];
+  if (agent !== undefined) client.userAgent = agent.slice(0, 256);
+  return client;
+}
+
 /**
  * The one Express middleware for everything under `/fhir`: match the route against the interaction table,
  * negotiate formats, read the body, authenticate, and run the interaction pipeline. Keeping FHIR as a
@@ -65,7 +74,7 @@ export function fhirDispatcher(deps: Deps, hooks: Hooks, authenticator: Authenti
       const format = query.find(([k]) => k === '_format')?.[1];
       const headers = headersOf(req);
       const initial: FhirRequest = {
-        requestId: state.requestId, interaction: spec.name, method, query, headers, auth: ANONYMOUS,
+        requestId: state.requestId, interaction: spec.name, method, query, headers, auth: ANONYMOUS, client: clientOf(req),
         baseUrl: deps.config.baseUrl, log: state.log ?? log,
       };
       if (route.resourceType) initial.resourceType = route.resourceType;

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { FhirResult } from '../interactions/types.js';
+import type { FhirResult } from '../vocabulary/fhir-request.js';
 import { FHIR_JSON } from './media.js';
 import { baseHeaders, requestState } from './request-context.js';
 

@@ -1,5 +1,7 @@
 import { badRequest, methodNotAllowed, notFound, outcomeOf } from '../fhir/outcome.js';
 import { isJsonObject } from '../fhir/resource-json.js';
+import type { ReindexJob } from '../services/reindex-service.js';
+import type { Permission } from '../vocabulary/interaction.js';
 import type { Handler } from './deps.js';
 
 /** Pulls the resource out of a `$validate` body: the resource itself or a Parameters with a `resource` part. */
@@ -48,7 +50,7 @@ const reindex: Handler = async (req, deps) => {
   return { status: 202, headers: { 'Content-Location': `${req.baseUrl}/$reindex?job=${encodeURIComponent(job.id)}` }, body: jobParameters(job) };
 };
 
-function jobParameters(job: import('../services/reindex-service.js').ReindexJob): Record<string, unknown> {
+function jobParameters(job: ReindexJob): Record<string, unknown> {
   const parameter: Record<string, unknown>[] = [
     { name: 'job', valueString: job.id },
     { name: 'status', valueCode: job.status },
@@ -70,19 +72,35 @@ export interface OperationSpec {
   methods: string[];
   /** Canonical OperationDefinition url for the CapabilityStatement. */
   definition: string;
+  /** The SMART permission letters it needs on the type (by HTTP method when they differ). */
+  permissions: Readonly<Partial<Record<string, readonly Permission[]>>> & { default: readonly Permission[] };
+  /** Administrative: only a system-level grant may run it. */
+  admin?: boolean;
 }
 
 /** Operations Vesta implements, by name (without `$`). */
 export const OPERATIONS: Record<string, OperationSpec> = {
+  // Validating stores nothing and reads nothing but the body: the type's read letter is enough.
   validate: {
     handler: validate, type: true, instance: true, system: false, methods: ['POST'],
     definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate',
+    permissions: { default: ['r'] },
   },
+  // Reindexing rewrites every index row of a type: an operator's job, so it needs a system-level grant.
   reindex: {
     handler: reindex, type: true, instance: false, system: true, methods: ['POST', 'GET'],
     definition: 'urn:vesta:OperationDefinition/reindex',
+    permissions: { default: ['u'], GET: ['r'] }, admin: true,
   },
 };
+
+/** The letters (and whether a system grant is needed) of `$name` called with `method`; none for unknown operations (they answer 404). */
+export function operationNeeds(name: string | undefined, method: string): { permissions: Permission[]; admin?: boolean } {
+  const op = name !== undefined && Object.hasOwn(OPERATIONS, name) ? OPERATIONS[name] : undefined;
+  if (!op) return { permissions: [] };
+  const permissions = [...(op.permissions[method] ?? op.permissions.default)];
+  return op.admin ? { permissions, admin: true } : { permissions };
+}
 
 /** Dispatches `$name` at system, type or instance level; unknown operations are 404, wrong level or method 405. */
 export const operation: Handler = async (req, deps, decision) => {

@@ -1,19 +1,29 @@
-import type { Auditor } from '../audit/auditor.js';
-import type { AccessPolicy, InteractionContext } from '../auth/policy.js';
 import { FhirError, forbidden } from '../fhir/outcome.js';
-import type { Deps } from './deps.js';
-import type { InteractionSpec } from './table.js';
-import type { FhirRequest, FhirResult } from './types.js';
+import type { InteractionContext } from '../vocabulary/access.js';
+import type { FhirRequest, FhirResult } from '../vocabulary/fhir-request.js';
+import type { Permission } from '../vocabulary/interaction.js';
+import type { Deps, Hooks, InteractionSpec } from './deps.js';
+import { operationNeeds } from './operations.js';
 
-/** The cross-cutting hooks every interaction runs through. */
-export interface Hooks {
-  policy: AccessPolicy;
-  auditor: Auditor;
+/**
+ * The permission letters a request needs, from its table row: the row's letter, plus `s` for conditional forms
+ * (criteria in the URL or `If-None-Exist`: they search); operations take theirs from the operation table.
+ */
+function needs(spec: InteractionSpec, req: FhirRequest): { permissions: Permission[]; admin?: boolean } {
+  if (spec.name === 'operation') return operationNeeds(req.operation, req.method);
+  const permissions: Permission[] = spec.scope === null ? [] : [spec.scope];
+  const conditional = spec.conditional || (spec.name === 'create' && req.headers['if-none-exist'] !== undefined);
+  if (conditional && !permissions.includes('s')) permissions.push('s');
+  return { permissions };
 }
 
 /** The context the hooks see for a request. */
-export function contextOf(req: FhirRequest): InteractionContext {
-  const ctx: InteractionContext = { requestId: req.requestId, principal: req.auth, interaction: req.interaction };
+export function contextOf(spec: InteractionSpec, req: FhirRequest): InteractionContext {
+  const { permissions, admin } = needs(spec, req);
+  const ctx: InteractionContext = {
+    requestId: req.requestId, principal: req.auth, interaction: req.interaction, permissions, client: req.client,
+  };
+  if (admin) ctx.admin = true;
   if (req.operation) ctx.operation = req.operation;
   if (req.resourceType) ctx.resourceType = req.resourceType;
   if (req.id && !req.compartment) ctx.id = req.id;
@@ -22,31 +32,48 @@ export function contextOf(req: FhirRequest): InteractionContext {
   return ctx;
 }
 
+/** The parameters of a search or operation as the client sent them, for the audit record's `entity.query`. */
+function auditQuery(spec: InteractionSpec, req: FhirRequest): [string, string][] | undefined {
+  const searching = spec.name === 'search-type' || spec.name === 'search-system' || spec.name === 'operation'
+    || spec.name.startsWith('history');
+  if (!searching) return undefined;
+  const form = req.method === 'POST' && typeof req.body === 'string' ? [...new URLSearchParams(req.body)] : [];
+  return [...req.query, ...form];
+}
+
 /**
- * Runs one interaction: load (body, credentials), access decision (exactly once, before), handler, audit (exactly once, after,
- * success or failure). The audit record is written before the response leaves; if it cannot be written,
- * the request fails rather than disclose data without a trail.
+ * Runs one interaction: load (body, credentials), access decision (exactly once, before), handler, audit (exactly
+ * once, after, success or failure). The audit record is written before the response leaves; if it cannot be
+ * written, the request fails rather than disclose data without a trail.
  */
 export async function runInteraction(
   spec: InteractionSpec, initial: FhirRequest, deps: Deps, hooks: Hooks, load?: (req: FhirRequest) => Promise<FhirRequest>,
 ): Promise<FhirResult> {
   const started = Date.now();
   const recorded = new Date(started).toISOString();
-  let context = contextOf(initial);
+  let req = initial;
+  let context = contextOf(spec, initial);
   let status = 500;
+  let result: FhirResult | undefined;
   try {
     // Loading (body, authentication) happens inside so that its failures (401, 413, 415) are audited too.
-    const req = load ? await load(initial) : initial;
-    context = contextOf(req);
+    if (load) {
+      req = await load(initial);
+      context = contextOf(spec, req);
+    }
     const decision = await hooks.policy.decide(context);
     if (!decision.allow) throw forbidden(decision.reason ?? 'Access denied');
-    const result = await spec.handle(req, deps, decision);
+    result = await spec.handle(req, deps, decision);
     status = result.status;
     return result;
   } catch (e) {
     status = e instanceof FhirError ? e.status : 500;
     throw e;
   } finally {
-    await hooks.auditor.record({ context, action: spec.audit, status, recorded, durationMs: Date.now() - started });
+    const query = auditQuery(spec, req);
+    await hooks.auditor.record({
+      context, action: spec.audit, status, recorded, durationMs: Date.now() - started, touched: result?.touched ?? [],
+      ...(query ? { query } : {}),
+    });
   }
 }

@@ -4,7 +4,7 @@ import type { Issue } from '../fhir/outcome.js';
 import type { ElementIndex } from '../fhir/element-index.js';
 import { applyElements, applySummary, parseElements, parseSummary } from '../fhir/summary.js';
 import type { StoredVersion } from '../store/port.js';
-import type { FhirRequest, FhirResult } from './types.js';
+import type { FhirRequest, FhirResult } from '../vocabulary/fhir-request.js';
 
 /** `Prefer: return=...` (FHIR R4 http.html#ops). */
 export type ReturnPreference = 'minimal' | 'representation' | 'OperationOutcome';

@@ -1,5 +1,4 @@
-import type { Handler } from './deps.js';
-import type { AuditAction, Interaction, ScopeLetter } from './types.js';
+import type { InteractionSpec } from './deps.js';
 import { read, vread } from './read.js';
 import { conditionalDelete, conditionalPatch, conditionalUpdate, create, patch, remove, update } from './write.js';
 import { historyInstance, historySystem, historyType } from './history.js';
@@ -8,32 +7,15 @@ import { operation } from './operations.js';
 import { metadata } from './metadata.js';
 import { bundle } from './bundle.js';
 
-/** HTTP methods FHIR REST uses. */
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-
-/** The URL shapes under the FHIR base (FHIR R4 http.html#general). */
-export type RouteShape =
-  | 'system' | 'metadata' | 'system-history' | 'system-search' | 'system-operation'
-  | 'type' | 'type-search' | 'type-history' | 'type-operation'
-  | 'instance' | 'instance-history' | 'version' | 'instance-operation' | 'compartment';
+export type { InteractionSpec } from './deps.js';
 
 /**
- * One row of the interaction table. Routing, authorization (scope letter), audit (action) and the
- * CapabilityStatement all read these rows, so they cannot drift apart (DESIGN principle 2).
+ * Every interaction Vesta serves, with the SMART permission letter each needs (SMART App Launch 2.x:
+ * read/vread/instance history r, search and type/system history s, create c, update/patch u, delete d).
+ * Conditional rows also need `s`; operations declare their letters in operations.ts; batch and transaction
+ * need none themselves, because every entry is checked under its own row.
  */
-export interface InteractionSpec {
-  name: Interaction;
-  method: HttpMethod;
-  shape: RouteShape;
-  /** True for the conditional form (criteria in the URL). */
-  conditional?: boolean;
-  scope: ScopeLetter;
-  audit: AuditAction | null;
-  handle: Handler;
-}
-
-/** Every interaction Vesta serves. Later issues add rows (batch/transaction); nothing else needs to change. */
-export const INTERACTIONS: InteractionSpec[] = [
+export const INTERACTIONS: readonly InteractionSpec[] = [
   { name: 'capabilities', method: 'GET', shape: 'metadata', scope: null, audit: null, handle: metadata },
   { name: 'read', method: 'GET', shape: 'instance', scope: 'r', audit: 'R', handle: read },
   { name: 'vread', method: 'GET', shape: 'version', scope: 'r', audit: 'R', handle: vread },
@@ -59,15 +41,5 @@ export const INTERACTIONS: InteractionSpec[] = [
   { name: 'operation', method: 'POST', shape: 'type-operation', scope: null, audit: 'E', handle: operation },
   { name: 'operation', method: 'POST', shape: 'system-operation', scope: null, audit: 'E', handle: operation },
   { name: 'operation', method: 'GET', shape: 'system-operation', scope: null, audit: 'E', handle: operation },
-  { name: 'operation', method: 'POST', shape: 'instance-operation', scope: 'r', audit: 'E', handle: operation },
+  { name: 'operation', method: 'POST', shape: 'instance-operation', scope: null, audit: 'E', handle: operation },
 ];
-
-/** Finds the row for a shape and method; `undefined` means 405 when the shape exists. */
-export function findInteraction(table: readonly InteractionSpec[], shape: RouteShape, method: string): InteractionSpec | undefined {
-  return table.find((s) => s.shape === shape && s.method === method);
-}
-
-/** Methods allowed on a shape (for the 405 Allow header). */
-export function allowedMethods(table: readonly InteractionSpec[], shape: RouteShape): HttpMethod[] {
-  return [...new Set(table.filter((s) => s.shape === shape).map((s) => s.method))];
-}

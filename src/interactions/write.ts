@@ -1,10 +1,11 @@
-import { versionFromEtag } from '../fhir/etag.js';
-import { badRequest, notFound, outcomeOf, preconditionFailed } from '../fhir/outcome.js';
+import { etagOf, versionFromEtag } from '../fhir/etag.js';
+import { badRequest, outcomeOf } from '../fhir/outcome.js';
+import { ifNoneExistCriteria, urlCriteria } from '../services/conditional.js';
+import type { DeleteResult, WriteOptions } from '../services/resource-service.js';
+import type { Decision } from '../vocabulary/access.js';
+import type { FhirRequest, FhirResult } from '../vocabulary/fhir-request.js';
 import type { Handler } from './deps.js';
-import type { FhirRequest, FhirResult } from './types.js';
 import { returnPreference, writeResult } from './results.js';
-import { etagOf } from '../fhir/etag.js';
-import type { StoredVersion } from '../store/port.js';
 
 /** The version named by If-Match, or undefined; a malformed If-Match is a 400. */
 function ifMatch(req: FhirRequest): string | undefined {
@@ -15,73 +16,66 @@ function ifMatch(req: FhirRequest): string | undefined {
   return v;
 }
 
-/** Search criteria of a conditional interaction, from the URL query (paging and format params removed). */
-function criteria(req: FhirRequest): [string, string][] {
-  const c = req.query.filter(([k]) => !['_format', '_pretty', '_summary', '_elements'].includes(k));
-  if (c.length === 0) throw badRequest('A conditional interaction needs search criteria in the URL');
-  return c;
-}
-
-/** Parses `If-None-Exist` (http.html#ccreate): a query string, optionally with a leading `Type?` or `?`. */
-function ifNoneExist(req: FhirRequest): [string, string][] | undefined {
-  const raw = req.headers['if-none-exist'];
-  if (raw === undefined) return undefined;
-  const qs = raw.includes('?') ? raw.slice(raw.indexOf('?') + 1) : raw;
-  const pairs = [...new URLSearchParams(qs)];
-  if (pairs.length === 0) throw badRequest('If-None-Exist must hold search criteria such as identifier=http://x|123');
-  return pairs;
+/** What every write passes to the write algorithm: the caller's restriction, If-Match, and a Bundle entry's settlement. */
+function options(req: FhirRequest, decision: Decision): WriteOptions {
+  const opts: WriteOptions = {};
+  if (decision.restrict) opts.restrict = decision.restrict;
+  const version = ifMatch(req);
+  if (version !== undefined) opts.ifMatch = version;
+  if (req.entry) opts.entry = req.entry;
+  return opts;
 }
 
 /** create and conditional create (FHIR R4 http.html#create, #ccreate). */
-export const create: Handler = async (req, deps) => {
-  const r = await deps.resources.create(req.resourceType!, req.body, ifNoneExist(req));
-  if (r.existing) return writeResult(req, 200, r.version, { location: true, message: 'An existing resource matched If-None-Exist; nothing was created' });
-  return writeResult(req, 201, r.version, { location: true, message: `Created ${r.version.resourceType}/${r.version.id}` });
+export const create: Handler = async (req, deps, decision) => {
+  const raw = req.headers['if-none-exist'];
+  const r = await deps.resources.create(req.resourceType!, req.body, {
+    ...options(req, decision), ...(raw !== undefined ? { ifNoneExist: ifNoneExistCriteria(raw) } : {}),
+  });
+  const message = r.existing ? 'An existing resource matched If-None-Exist; nothing was created' : `Created ${r.version.resourceType}/${r.version.id}`;
+  return { ...writeResult(req, r.existing ? 200 : 201, r.version, { location: true, message }), touched: [r.touched] };
 };
 
 /** update, update-as-create (FHIR R4 http.html#update). */
-export const update: Handler = async (req, deps) => {
-  const r = await deps.resources.update(req.resourceType!, req.id!, req.body, ifMatch(req));
-  return writeResult(req, r.created ? 201 : 200, r.version, {
-    location: r.created, message: r.created ? 'Created by update' : 'Updated',
-  });
+export const update: Handler = async (req, deps, decision) => {
+  const r = await deps.resources.update(req.resourceType!, req.id!, req.body, options(req, decision));
+  const result = writeResult(req, r.created ? 201 : 200, r.version, { location: r.created, message: r.created ? 'Created by update' : 'Updated' });
+  return { ...result, touched: [r.touched] };
 };
 
 /** conditional update (FHIR R4 http.html#cond-update). */
-export const conditionalUpdate: Handler = async (req, deps) => {
-  const r = await deps.resources.conditionalUpdate(req.resourceType!, criteria(req), req.body, ifMatch(req));
-  return writeResult(req, r.created ? 201 : 200, r.version, {
+export const conditionalUpdate: Handler = async (req, deps, decision) => {
+  const r = await deps.resources.conditionalUpdate(req.resourceType!, urlCriteria(req.query), req.body, options(req, decision));
+  const result = writeResult(req, r.created ? 201 : 200, r.version, {
     location: r.created, message: r.created ? 'Created by conditional update' : 'Updated',
   });
+  return { ...result, touched: [r.touched] };
 };
 
 /** patch with JSON Patch (FHIR R4 http.html#patch). */
-export const patch: Handler = async (req, deps) => {
-  const r = await deps.resources.patch(req.resourceType!, req.id!, req.body, ifMatch(req));
-  return writeResult(req, 200, r.version, { location: false, message: 'Patched' });
+export const patch: Handler = async (req, deps, decision) => {
+  const r = await deps.resources.patch(req.resourceType!, req.id!, req.body, options(req, decision));
+  return { ...writeResult(req, 200, r.version, { location: false, message: 'Patched' }), touched: [r.touched] };
 };
 
 /** conditional patch (FHIR R4 http.html#patch): the criteria must select exactly one resource. */
-export const conditionalPatch: Handler = async (req, deps) => {
-  const matches = await deps.search.findMatches(req.resourceType!, criteria(req), 2);
-  if (matches.length !== 1) {
-    if (matches.length === 0) throw notFound('The conditional patch criteria match no resource');
-    throw preconditionFailed('The conditional patch criteria match more than one resource');
-  }
-  const r = await deps.resources.patch(req.resourceType!, matches[0].id, req.body, ifMatch(req));
-  return writeResult(req, 200, r.version, { location: false, message: 'Patched' });
+export const conditionalPatch: Handler = async (req, deps, decision) => {
+  const r = await deps.resources.conditionalPatch(req.resourceType!, urlCriteria(req.query), req.body, options(req, decision));
+  return { ...writeResult(req, 200, r.version, { location: false, message: 'Patched' }), touched: [r.touched] };
 };
 
-function deleteResult(req: FhirRequest, tombstone: StoredVersion | undefined): FhirResult {
+function deleteResult(req: FhirRequest, d: DeleteResult): FhirResult {
+  const { tombstone } = d;
   const headers: Record<string, string> = tombstone ? { ETag: etagOf(tombstone.versionId) } : {};
-  if (returnPreference(req) === 'minimal') return { status: 204, headers };
+  if (returnPreference(req) === 'minimal') return { status: 204, headers, touched: d.touched };
   const message = tombstone ? `Deleted ${tombstone.resourceType}/${tombstone.id}` : 'Nothing to delete';
-  return { status: 200, headers, body: outcomeOf([{ severity: 'information', code: 'informational', diagnostics: message }]) };
+  return { status: 200, headers, body: outcomeOf([{ severity: 'information', code: 'informational', diagnostics: message }]), touched: d.touched };
 }
 
 /** delete (FHIR R4 http.html#delete): versioned; deleting again or a missing resource succeeds. */
-export const remove: Handler = async (req, deps) => deleteResult(req, await deps.resources.delete(req.resourceType!, req.id!, ifMatch(req)));
+export const remove: Handler = async (req, deps, decision) =>
+  deleteResult(req, await deps.resources.delete(req.resourceType!, req.id!, options(req, decision)));
 
 /** conditional delete (FHIR R4 http.html#cdelete), single match. */
-export const conditionalDelete: Handler = async (req, deps) =>
-  deleteResult(req, await deps.resources.conditionalDelete(req.resourceType!, criteria(req)));
+export const conditionalDelete: Handler = async (req, deps, decision) =>
+  deleteResult(req, await deps.resources.conditionalDelete(req.resourceType!, urlCriteria(req.query), options(req, decision)));

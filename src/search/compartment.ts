@@ -3,7 +3,7 @@
  * the authorization policy ANDs into a plan for patient-context access.
  */
 import type { CompartmentDefinition } from 'fhir/r4.js';
-import type { Clause } from './plan.js';
+import type { Clause } from '../vocabulary/plan.js';
 import type { SearchRegistry } from './parameters.js';
 import { readDefinitions } from './fhir-model.js';
 

@@ -1,12 +1,12 @@
 /**
  * Conversion of one FHIRPath result (a FHIR datatype value) into index rows for one parameter type
- * (FHIR R4 search.html, table "Search parameter types and datatypes"). Rows follow store/index-values.ts.
+ * (FHIR R4 search.html, table "Search parameter types and datatypes"). Rows follow vocabulary/index-values.ts.
  */
-import type { IndexValue } from '../store/index-values.js';
-import type { SearchParamType } from './plan.js';
+import type { IndexValue } from '../vocabulary/index-values.js';
+import type { SearchParamType } from '../vocabulary/plan.js';
 import type { TypedValue } from './fhirpath-eval.js';
 import { dateRange, jsonNumberRange, normalizeReference, normalizeString, periodRange, type Range } from './normalize.js';
-import { OPEN_END } from '../store/index-values.js';
+import { OPEN_END } from '../vocabulary/index-values.js';
 
 /** Where converted rows go (synthetic `:text`/`:of-type`/`:identifier` rows are never emitted inside a composite group): `emit` adds a row under the given param code (deduplicated by the caller). */
 export interface RowSink {

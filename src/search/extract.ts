@@ -1,8 +1,8 @@
 /**
- * The indexer: resource → normalized index rows (store/index-values.ts) for every SearchParameter of the
+ * The indexer: resource → normalized index rows (vocabulary/index-values.ts) for every SearchParameter of the
  * resource's type (FHIR R4 search.html). Expressions are compiled once per type and cached.
  */
-import type { IndexValue } from '../store/index-values.js';
+import type { IndexValue } from '../vocabulary/index-values.js';
 import type { SearchParamDef, SearchRegistry } from './parameters.js';
 import { compileExpression, type Evaluator } from './fhirpath-eval.js';
 import { emitRows, type RowSink } from './extract-values.js';

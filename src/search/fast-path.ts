@@ -4,7 +4,7 @@
  * fhirpath.js stays the reference; test/unit/search/fast-path.test.ts checks both agree on every official example.
  */
 import { r4Model } from './fhir-model.js';
-import type { Evaluator, TypedValue } from './fhirpath-eval.js';
+import type { Evaluator, TypedValue } from './typed-value.js';
 
 const SIMPLE = /^[A-Za-z][A-Za-z0-9]*(\.[a-z][A-Za-z0-9]*)*$/;
 const AS_CALL = /^(.*)\.(?:as|ofType)\(([A-Za-z]+)\)$/;

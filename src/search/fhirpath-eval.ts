@@ -8,17 +8,9 @@ import fhirpath from 'fhirpath';
 import { r4FhirpathModel } from './fhir-model.js';
 import { splitUnion } from './parameters.js';
 import { compileFastPath } from './fast-path.js';
+import type { Evaluator, TypedValue } from './typed-value.js';
 
-/** One FHIRPath result with its FHIR datatype name (`HumanName`, `dateTime`, `boolean`...). */
-export interface TypedValue {
-  type: string;
-  value: unknown;
-  /** Element path in the model (`Observation.component`), needed to evaluate composite components. */
-  path: string;
-}
-
-/** A compiled expression: resource (or element) in, typed results out. */
-export type Evaluator = (input: unknown) => TypedValue[];
+export type { Evaluator, TypedValue } from './typed-value.js';
 
 const RESOLVE_IS = /^\(?\s*(.*?)\.where\(resolve\(\) is ([A-Z][A-Za-z]+)\)\s*\)?$/;
 

@@ -2,7 +2,7 @@
  * The search module's public API (FHIR R4 search.html): parameter registry, normalization, index
  * extraction, query parsing into a backend-neutral plan, the in-memory matcher and plan printing.
  */
-export type * from './plan.js';
+export type * from '../vocabulary/plan.js';
 export { createSearchRegistry, modifiersForType, type SearchRegistry, type SearchParamDef, type SearchParamComponent } from './parameters.js';
 export * from './normalize.js';
 export { createIndexer, type Indexer, type IndexerOptions } from './extract.js';

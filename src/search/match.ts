@@ -1,9 +1,9 @@
 /**
  * The in-memory search oracle: evaluates a plan clause against a resource's index rows exactly as
- * src/search/plan.ts specifies. Store compilers are tested against it; it is not built for speed.
+ * src/vocabulary/plan.ts specifies. Store compilers are tested against it; it is not built for speed.
  */
-import type { IndexValue } from '../store/index-values.js';
-import type { Clause, Prefix } from './plan.js';
+import type { IndexValue } from '../vocabulary/index-values.js';
+import type { Clause, Prefix } from '../vocabulary/plan.js';
 import type { Indexer } from './extract.js';
 
 /** A resource as the matcher sees it: a type and a logical id. */
@@ -94,7 +94,7 @@ function evalOn(c: Clause, resource: MatchResource, rows: readonly IndexValue[],
     case 'or': return c.clauses.some((x) => evalOn(x, resource, rows, ctx));
     case 'not': return !evalOn(c.clause, resource, rows, ctx);
     case 'missing': {
-      // A composite is present when one of its component rows (`<code>.<i>`) is; see store/index-values.ts.
+      // A composite is present when one of its component rows (`<code>.<i>`) is; see vocabulary/index-values.ts.
       const code = c.param.code;
       const present = c.param.type === 'composite'
         ? rows.some((r) => r.param.startsWith(`${code}.`))

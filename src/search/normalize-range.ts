@@ -2,7 +2,7 @@
  * Ranges for ordered search types (FHIR R4 search.html#date, #number, #quantity): every date, period and
  * number becomes an inclusive [low, high] set by its precision. Used at index time and at query time.
  */
-import { OPEN_END } from '../store/index-values.js';
+import { OPEN_END } from '../vocabulary/index-values.js';
 
 /** An inclusive range of epoch milliseconds or of numbers. */
 export interface Range {

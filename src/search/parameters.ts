@@ -4,7 +4,7 @@
  * (search-parameters-medplum.json and a few entries injected into the R4 bundle) are left out.
  */
 import type { Bundle, SearchParameter } from 'fhir/r4.js';
-import type { Prefix, SearchParamType } from './plan.js';
+import type { Prefix, SearchParamType } from '../vocabulary/plan.js';
 import { R4_RESOURCE_TYPES, readDefinitions } from './fhir-model.js';
 
 /** One component of a composite SearchParameter, resolved to the component's own code and type. */

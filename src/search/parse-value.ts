@@ -4,7 +4,7 @@
  * Values are only ever copied into data fields of the clause.
  */
 import { badRequest, FhirError } from '../fhir/outcome.js';
-import type { Clause, ParamRef, Prefix } from './plan.js';
+import type { Clause, ParamRef, Prefix } from '../vocabulary/plan.js';
 import type { SearchParamDef, SearchRegistry } from './parameters.js';
 import {
   dateRange, looksLikeResourceType, normalizeReference, normalizeString, numberRange, parseTokenQuery, splitEscaped,
@@ -119,7 +119,8 @@ export function valueClause(def: SearchParamDef, code: string, modifier: string 
       if (modifier !== undefined && modifier !== 'exact' && modifier !== 'contains') throw unsupported(ctx, modifier);
       const value = unescapeSearch(raw);
       const mode = modifier ?? 'prefix';
-      return { kind: 'string', param: ref(def, code), mode, value: mode === 'exact' ? value : normalizeString(value) };
+      if (mode === 'exact') return { kind: 'string', param: ref(def, code), mode, value, folded: normalizeString(value) };
+      return { kind: 'string', param: ref(def, code), mode, value: normalizeString(value) };
     }
     case 'token':
       switch (modifier) {

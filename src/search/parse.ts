@@ -4,7 +4,7 @@
  * User values only ever land in data fields of clauses.
  */
 import { badRequest } from '../fhir/outcome.js';
-import type { Clause, IncludeSpec, SearchPlan, SortKey } from './plan.js';
+import type { Clause, IncludeSpec, SearchCapabilities, SearchPlan, SortKey } from '../vocabulary/plan.js';
 import type { SearchParamDef, SearchRegistry } from './parameters.js';
 import { splitEscaped } from './normalize.js';
 import { valueClause, type ValueContext } from './parse-value.js';
@@ -18,6 +18,8 @@ export interface ParseOptions {
   maxCount: number;
   /** Clock for `ap` on dates (epoch ms); defaults to Date.now(). */
   now?: number;
+  /** What the store's compiler can carry; features beyond it are refused before the store is called. */
+  capabilities: SearchCapabilities;
 }
 
 /** Owned by the HTTP layer: never part of the plan nor of `applied`. */
@@ -39,6 +41,17 @@ function fail(name: string, why: string) {
   return badRequest(`Invalid search parameter '${name}': ${why}`, [name]);
 }
 
+function notSupported(name: string, why: string) {
+  return badRequest(`Search parameter '${name}' cannot be used here: ${why}`, [name], 'not-supported');
+}
+
+/** Chains and `_has` nest one more link; beyond the store's depth the query is refused up front. */
+function deeper(ctx: Ctx, depth: number, fullName: string): number {
+  const max = ctx.opts.capabilities.maxChainDepth;
+  if (depth + 1 > max) throw notSupported(fullName, `this server follows at most ${max} chained or _has links`);
+  return depth + 1;
+}
+
 /** The def of `code` shared by every type in `types` (common params only when `types` is empty). */
 function resolveParam(registry: SearchRegistry, types: readonly string[], code: string): SearchParamDef | undefined {
   if (types.length === 0) {
@@ -58,8 +71,10 @@ function resolveParam(registry: SearchRegistry, types: readonly string[], code: 
  * The clause for `name=value` on `types`, following chains (`a.b.c`) and `_has`; undefined when the
  * parameter is unknown (the caller decides between 400 and ignoring).
  */
-function paramClause(ctx: Ctx, types: readonly string[], name: string, fullName: string, value: string): Clause | undefined {
+function paramClause(ctx: Ctx, types: readonly string[], name: string, fullName: string, value: string, depth = 0): Clause | undefined {
   if (name.startsWith('_has:')) {
+    if (!ctx.opts.capabilities.reverseChains) throw notSupported(fullName, "_has is not supported by this server's store");
+    const next = deeper(ctx, depth, fullName);
     const [, sourceType, refCode, ...rest] = name.split(':');
     const inner = rest.join(':');
     if (!sourceType || !refCode || !inner) throw fail(fullName, 'expected _has:Type:param:expression');
@@ -69,7 +84,7 @@ function paramClause(ctx: Ctx, types: readonly string[], name: string, fullName:
     if (types.length > 0 && refDef.targets.length > 0 && !types.some((t) => refDef.targets.includes(t))) {
       throw fail(fullName, 'the reference parameter cannot point to the searched type');
     }
-    const where = paramClause(ctx, [sourceType], inner, fullName, value);
+    const where = paramClause(ctx, [sourceType], inner, fullName, value, next);
     if (!where) return undefined;
     return { kind: 'has', sourceType, param: { code: refCode, type: 'reference' }, where };
   }
@@ -83,6 +98,7 @@ function paramClause(ctx: Ctx, types: readonly string[], name: string, fullName:
   if (!def) return undefined;
   if (dot >= 0) {
     if (def.type !== 'reference') throw fail(fullName, 'only reference parameters can be chained');
+    const next = deeper(ctx, depth, fullName);
     const rest = name.slice(dot + 1);
     const nextCode = rest.split(/[.:]/)[0];
     let targets: string[];
@@ -96,13 +112,14 @@ function paramClause(ctx: Ctx, types: readonly string[], name: string, fullName:
     }
     const perTarget = targets.filter((t) => resolveParam(ctx.registry, [t], nextCode));
     if (perTarget.length === 0) throw fail(fullName, 'no target type has the chained parameter');
-    const where = paramClause(ctx, perTarget, rest, fullName, value);
+    const where = paramClause(ctx, perTarget, rest, fullName, value, next);
     if (!where) throw fail(fullName, 'the chained parameter is ambiguous across target types; add :Type');
     return { kind: 'chain', param: { code, type: 'reference' }, targetTypes: perTarget, where };
   }
   if (modifier !== undefined && !def.modifiers.includes(modifier) && !(def.type === 'reference' && ctx.registry.isResourceType(modifier))) {
     throw badRequest(`Modifier ':${modifier}' is not supported on search parameter '${fullName}'`, [fullName], 'not-supported');
   }
+  if (def.type === 'composite' && !ctx.opts.capabilities.composite) throw notSupported(fullName, 'composite parameters are not supported by this server\'s store');
   const vctx: ValueContext = { registry: ctx.registry, baseUrl: ctx.opts.baseUrl, now: ctx.now, name: fullName };
   const values = modifier === 'missing' ? [value] : splitEscaped(value, ',');
   if (values.some((v) => v === '')) throw fail(fullName, 'empty value');
@@ -174,12 +191,15 @@ export function parseSearch(registry: SearchRegistry, types: string[], query: [s
         const code = descending ? key.slice(1) : key;
         const def = resolveParam(registry, searchTypes, code);
         if (!def || !SORTABLE.has(def.type)) throw fail(name, `cannot sort by '${code}'`);
+        const always = code === '_id' || code === '_lastUpdated';
+        if (!always && !opts.capabilities.sortTypes.includes(def.type)) throw notSupported(name, `this server's store cannot sort by ${def.type} parameters`);
         sort.push({ param: { code, type: def.type }, descending });
       }
       applied.push([name, value]);
     } else if (name === '_total') {
       const t = TOTAL.find((x) => x === value);
       if (!t) throw fail(name, 'expected none, estimate or accurate');
+      if (t === 'accurate' && !opts.capabilities.accurateTotals) throw notSupported(name, 'this server\'s store cannot count accurately');
       total = t;
       applied.push([name, value]);
     } else if (name === '_summary') {

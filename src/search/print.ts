@@ -2,7 +2,7 @@
  * A stable, human-readable text of a plan, for golden tests and debugging. JSON string quoting keeps every
  * user value visibly a literal.
  */
-import type { Clause, SearchPlan } from './plan.js';
+import type { Clause, SearchPlan } from '../vocabulary/plan.js';
 
 const q = (s: string) => JSON.stringify(s);
 

@@ -1,56 +1,46 @@
 import type { FhirError } from '../fhir/outcome.js';
-import type { ResourceStore, StoredVersion } from '../store/port.js';
-import type { PreparedVersion } from './resource-service.js';
+import type { EntrySettlement, FhirResult } from '../vocabulary/fhir-request.js';
+import type { ResourceStore } from '../store/port.js';
+import type { EntryMethod } from './bundle-plan.js';
+import type { ConditionalMatcher } from './conditional.js';
 import type { HistoryService } from './history-service.js';
+import type { ReadService } from './read-service.js';
 import type { ResourceService } from './resource-service.js';
 import type { SearchService } from './search-service.js';
-import type { EntryConditions, EntryMethod, PlannedEntry } from './bundle-plan.js';
 
-/** The services an entry runs against: the store itself for a batch, the transaction's view for a transaction. */
+/** The data services an entry runs against: bound to the store for a batch, to the transaction's view for a transaction. */
 export interface BundleScope {
   store: ResourceStore;
   resources: ResourceService;
+  reads: ReadService;
   search: SearchService;
   history: HistoryService;
+  conditional: ConditionalMatcher;
 }
 
-/** What running an entry means once its ids and references are settled. */
-export type EntryWork =
-  /** Dispatch `method path?query` through the interaction table. */
-  | { kind: 'route' }
-  /** A create whose id was assigned (and usually whose version was prepared) before the write lock. */
-  | { kind: 'create'; commit: () => Promise<StoredVersion> }
-  /** A conditional create whose `ifNoneExist` matched this resource: nothing is written (http.html#ccreate). */
-  | { kind: 'existing'; version: StoredVersion }
-  /** A conditional delete whose criteria matched nothing: succeeds without writing (http.html#cdelete). */
-  | { kind: 'nothing-to-delete' }
-  /** The entry cannot run; running it reports this error (so its hooks still run). */
-  | { kind: 'fail'; error: FhirError };
-
-/** One entry ready to run: the request as rewritten, plus the work it stands for. */
-export interface ReadyEntry {
+/** One entry as it will run, once its URL and references are settled (FHIR R4 http.html#trules). */
+export interface EntryCall {
   index: number;
   method: EntryMethod;
+  /** Below the FHIR base, without a leading slash: `Patient`, `Patient/123`, `Patient/123/_history/2`. */
   path: string;
   query: [string, string][];
+  /** The entry's conditional headers (`if-match`, `if-none-exist`...), lower-case. */
+  headers: Record<string, string>;
   body?: unknown;
-  conditions: EntryConditions;
-  work: EntryWork;
+  settlement: EntrySettlement;
+  /** A problem found while settling the entry: running it reports this error, so the attempt is still audited. */
+  problem?: FhirError;
 }
 
-/** Runs one entry (the interaction layer: table, hooks, result) and returns its outcome. */
-export type EntryRunner<R> = (entry: ReadyEntry, scope: BundleScope) => Promise<R>;
+/**
+ * Runs one entry through the interaction table and pipeline (access decision, handler, audit) on `scope`. The
+ * interaction layer implements it; Bundle processing only decides what each entry is and in which order it runs.
+ */
+export type EntryRunner = (call: EntryCall, scope: BundleScope) => Promise<FhirResult>;
 
-/** An entry of a transaction while it is being settled (ids assigned, references resolved, create prepared). */
-export interface WorkEntry extends PlannedEntry {
-  /** The id a POST entry will get, assigned before the write lock. */
-  createId?: string;
-  /** True when what the entry's fullUrl means is only known by searching inside the transaction (conditional entries). */
-  deferred?: boolean;
-  /** True when the entry holds references that can only be resolved inside the transaction. */
-  pending?: boolean;
-  /** The validated and indexed version of a create, ready to write. */
-  prepared?: PreparedVersion;
-  /** Set when resolution already decided what the entry does. */
-  work?: EntryWork;
+/** What one entry gave: its result and the resource it addressed or produced (`Type/id`), for the response Bundle. */
+export interface EntryOutcome {
+  result: FhirResult;
+  target?: string;
 }

@@ -1,15 +1,22 @@
-import { FhirError, badRequest } from '../fhir/outcome.js';
+import { FhirError, badRequest, notFound } from '../fhir/outcome.js';
 import type { IdGenerator } from '../fhir/ids.js';
+import { isPlaceholder, rewriteReferences } from '../fhir/references.js';
 import { isJsonObject } from '../fhir/resource-json.js';
+import type { Restriction } from '../vocabulary/access.js';
+import type { FhirResult } from '../vocabulary/fhir-request.js';
+import type { PreparedVersion } from '../vocabulary/versions.js';
+import type { ResourceStore } from '../store/port.js';
+import { AfterCommit } from './after-commit.js';
 import { atEntry, processingOrder } from './bundle-plan.js';
 import type { BundlePlan, PlannedEntry } from './bundle-plan.js';
-import { ReferenceTable, isPlaceholder, rewriteReferences } from './bundle-references.js';
-import { resolveConditionalReferences, resolveEntryTargets } from './bundle-resolve.js';
-import type { ConditionalCache } from './bundle-resolve.js';
-import type { BundleScope, EntryRunner, EntryWork, ReadyEntry, WorkEntry } from './bundle-entry.js';
+import { ReferenceTable } from './bundle-references.js';
+import type { BundleScope, EntryCall, EntryOutcome, EntryRunner } from './bundle-entry.js';
+import { ifNoneExistCriteria } from './conditional.js';
+import type { ConditionalKind } from './conditional.js';
 
-/** Dependencies of the Bundle service. */
-export interface BundleServiceDeps extends BundleScope {
+/** Dependencies of the Bundle service: the data services on the store itself, ids, and the known resource types. */
+export interface BundleServiceDeps {
+  base: BundleScope;
   ids: IdGenerator;
   resourceTypes: ReadonlySet<string>;
 }
@@ -18,195 +25,347 @@ export interface BundleServiceDeps extends BundleScope {
 const YIELD_EVERY = 64;
 const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Types whose writes have side effects in ResourceService (SearchParameter activation), so they never take the fast path. */
+const TYPE = /^[A-Z][A-Za-z]{1,63}$/;
+const INSTANCE = /^([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
+
+/** A transaction entry while it is being settled. */
+interface TxEntry extends PlannedEntry {
+  /** The id a POST entry gets if it creates: assigned up front, so other entries can refer to it. */
+  createId?: string;
+  /** Set when what the entry's fullUrl means depends on a search (a conditional create, update or patch). */
+  conditional?: ConditionalKind;
+  /** True once the fullUrl's meaning is known. */
+  decided?: boolean;
+  /** For a conditional create decided before its turn: the resource it matched, or none (it creates). */
+  matched?: string | null;
+  /** A create validated and indexed before the write lock (every reference of it was known). */
+  prepared?: PreparedVersion;
+}
+
+/** The data services bound to a store view (a transaction's), with side effects held until `afterCommit` runs. */
+function bind(base: BundleScope, store: ResourceStore, afterCommit: AfterCommit): BundleScope {
+  return {
+    store,
+    resources: base.resources.withStore(store, afterCommit),
+    reads: base.reads.withStore(store),
+    search: base.search.withStore(store),
+    history: base.history.withStore(store),
+    conditional: base.conditional.withStore(store),
+  };
+}
+
 /**
- * Batch and transaction processing (FHIR R4 http.html#transaction, bundle.html#references): processing
- * order, id assignment, reference rewriting, conditional entries and references, and atomicity through
- * `ResourceStore.transaction`. It decides what each entry does; running it (table, hooks, results) is the
- * caller's `EntryRunner`, so entries pass through the same interaction pipeline as HTTP requests.
+ * Batch and transaction processing (FHIR R4 http.html#transaction, bundle.html#references): processing order,
+ * id assignment, reference rewriting, what each conditional entry's fullUrl means, and atomicity through
+ * `ResourceStore.transaction`. It decides what each entry is; running it is the caller's `EntryRunner`, so every
+ * entry passes through the same interaction table and pipeline as an HTTP request (its own access decision and
+ * audit record) and its conditions are evaluated by the same conditional path, at its turn.
  */
 export class BundleService {
   constructor(private readonly deps: BundleServiceDeps) {}
 
   /**
-   * A batch (http.html#transaction): every entry on its own, in Bundle order; a failing entry gives
-   * `onError`'s outcome and the others still apply. Entries may not refer to each other (bundle.html#references).
+   * A batch (http.html#transaction): every entry on its own, in Bundle order; a failing entry gives `onError`'s
+   * outcome and the others still apply. Entries may not refer to each other (bundle.html#references).
    */
-  async batch<R>(plan: BundlePlan, run: EntryRunner<R>, onError: (entry: PlannedEntry, error: unknown) => R): Promise<R[]> {
+  async batch(plan: BundlePlan, run: EntryRunner, onError: (entry: PlannedEntry, error: unknown) => EntryOutcome): Promise<EntryOutcome[]> {
     const fullUrls = new Set(plan.entries.flatMap((e) => (e.fullUrl === undefined ? [] : [e.fullUrl])));
-    const cache: ConditionalCache = new Map();
-    const results: R[] = [];
+    const outcomes: EntryOutcome[] = [];
     for (const entry of plan.entries) {
       if (entry.index > 0 && entry.index % YIELD_EVERY === 0) await pause();
       if (entry.problem) {
-        results.push(onError(entry, atEntry(entry.problem, entry.index)));
+        outcomes.push(onError(entry, atEntry(entry.problem, entry.index)));
         continue;
       }
-      let work: EntryWork = { kind: 'route' };
+      let problem: FhirError | undefined;
       try {
-        if (isPlaceholder(entry.path) || fullUrls.has(entry.path)) {
-          throw badRequest('A batch entry cannot address another entry of the batch; use a transaction', [`Bundle.entry[${entry.index}].request.url`]);
-        }
-        rewriteReferences(entry.body, (ref, at) => {
-          if (isPlaceholder(ref) || fullUrls.has(ref)) {
-            throw badRequest(
-              'A batch entry cannot refer to another entry of the batch (or to an unknown placeholder); use a transaction',
-              [`Bundle.entry[${entry.index}].resource.${at()}`],
-            );
-          }
-          return undefined;
-        });
-        await resolveConditionalReferences(entry, this.deps.search, cache);
+        checkBatchEntry(entry, fullUrls);
       } catch (e) {
         if (!(e instanceof FhirError)) throw e;
-        work = { kind: 'fail', error: e };
+        problem = e;
       }
       try {
-        results.push(await run(ready(entry, work), this.deps));
+        const result = await run(callOf(entry, headersOf(entry), {}, problem), this.deps.base);
+        outcomes.push({ result, target: targetOf(entry.path, result) });
       } catch (e) {
-        results.push(onError(entry, e instanceof FhirError ? atEntry(e, entry.index, typeOfBody(entry)) : e));
+        outcomes.push(onError(entry, e instanceof FhirError ? atEntry(e, entry.index, typeOfBody(entry)) : e));
       }
     }
-    return results;
+    return outcomes;
   }
 
   /**
-   * A transaction (http.html#transaction): all entries or none. Ids are assigned, references rewritten and
-   * creates validated and indexed before the write lock is taken where nothing conditional is involved;
-   * the rest is resolved inside the store transaction. Entries run in processing order (DELETE, POST,
-   * PUT/PATCH, GET/HEAD); results come back in Bundle order. The first failing entry aborts everything
-   * and its error, located at `Bundle.entry[i]`, is thrown.
+   * A transaction (http.html#transaction): all entries or none. Entries run in processing order (DELETE, POST,
+   * PUT/PATCH, GET/HEAD; Bundle order within each) on the store's transaction view, and each one's conditions
+   * (If-None-Exist, conditional URLs, conditional references) are evaluated at its turn, against the state the
+   * entries before it left. When an entry refers to the fullUrl of a conditional create or update that has not
+   * run yet, that entry's criteria are evaluated first, at that point, and it then does what they decided.
+   * Creates whose references are all known are validated and indexed before the write lock is taken. The first
+   * failing entry aborts everything; its error, located at `Bundle.entry[i]`, is thrown. `restrict` is the
+   * caller's restriction, for criteria evaluated outside their own entry's turn.
    */
-  async transaction<R>(plan: BundlePlan, run: EntryRunner<R>): Promise<R[]> {
-    if (!this.deps.store.capabilities.transactions) {
+  async transaction(plan: BundlePlan, run: EntryRunner, restrict?: Restriction): Promise<EntryOutcome[]> {
+    const { base } = this.deps;
+    if (!base.store.capabilities.transactions) {
       throw new FhirError(501, [{
         severity: 'error', code: 'not-supported',
-        diagnostics: `The ${this.deps.store.capabilities.name} store cannot apply transactions atomically; send a batch instead`,
+        diagnostics: `The ${base.store.capabilities.name} store cannot apply transactions atomically; send a batch instead`,
       }]);
     }
     const failed = plan.entries.find((e) => e.problem);
     if (failed?.problem) throw atEntry(failed.problem, failed.index);
     const refs = new ReferenceTable();
-    const entries = plan.entries.map((e) => this.assignIds(e, refs));
-    const deferred = new Set(entries.flatMap((w) => (w.deferred && w.fullUrl !== undefined ? [w.fullUrl] : [])));
+    const entries = plan.entries.map((e) => this.assign(e, refs));
+    const pending = new Map(entries.flatMap((w) => (w.conditional && w.method !== 'DELETE' && w.fullUrl !== undefined ? [[w.fullUrl, w] as const] : [])));
     for (const w of entries) {
-      this.rewrite(w, refs, deferred);
+      checkPlaceholders(w, refs, pending);
       if (w.index > 0 && w.index % YIELD_EVERY === 0) await pause();
     }
-    // Validation and index extraction of plain creates happen here, outside the write lock.
+    // Validation and index extraction of creates whose references are all known happen here, outside the write lock.
     for (const w of entries) {
-      if (!w.pending && w.createId !== undefined && !w.deferred) this.prepareCreate(w);
-      if (w.index > 0 && w.index % YIELD_EVERY === 0) await pause();
-    }
-    return this.deps.store.transaction(async (tx) => {
-      const scope: BundleScope = {
-        store: tx, resources: this.deps.resources.withStore(tx), search: this.deps.search.withStore(tx), history: this.deps.history.withStore(tx),
-      };
-      if (entries.some((w) => w.deferred || w.pending)) {
-        await resolveEntryTargets(entries, refs, scope.search, this.deps.ids);
-        const cache: ConditionalCache = new Map();
-        for (const w of entries) {
-          if (!w.pending || w.work) continue;
-          try {
-            this.rewrite(w, refs, new Set());
-            await resolveConditionalReferences(w, scope.search, cache);
-          } catch (e) {
-            if (!(e instanceof FhirError)) throw e;
-            w.work = { kind: 'fail', error: e };
-          }
+      if (w.createId !== undefined && !w.conditional && this.unresolved(w, refs, pending).length === 0 && !hasConditionalReferences(w.body)) {
+        rewrite(w, refs);
+        try {
+          w.prepared = base.resources.prepareCreate(w.path, w.body, w.createId);
+        } catch (e) {
+          throw e instanceof FhirError ? atEntry(e, w.index, w.path) : e;
         }
-        for (const w of entries) if (w.createId !== undefined && !w.prepared && !w.work) this.prepareCreate(w);
       }
-      const results: R[] = new Array<R>(entries.length);
+      if (w.index > 0 && w.index % YIELD_EVERY === 0) await pause();
+    }
+    const afterCommit = new AfterCommit();
+    const outcomes = await base.store.transaction(async (tx) => {
+      const scope = bind(base, tx, afterCommit);
+      const out: EntryOutcome[] = new Array<EntryOutcome>(entries.length);
       let count = 0;
       for (const index of processingOrder(entries)) {
         const w = entries[index];
         if (++count % YIELD_EVERY === 0) await pause();
+        let problem: FhirError | undefined;
         try {
-          results[index] = await run(ready(w, w.work ?? this.createWork(w, scope)), scope);
+          for (const target of this.unresolved(w, refs, pending)) await this.decide(target, refs, pending, scope, restrict, new Set([w]));
+          if (!w.prepared) rewrite(w, refs);
+        } catch (e) {
+          if (!(e instanceof FhirError)) throw e;
+          problem = e;
+        }
+        let result: FhirResult;
+        try {
+          result = await run(this.callOf(w, problem), scope);
         } catch (e) {
           throw e instanceof FhirError ? atEntry(e, index, typeOfBody(w)) : e;
         }
+        const produced = single(result);
+        if (w.fullUrl !== undefined && !refs.has(w.fullUrl) && produced) refs.set(w.fullUrl, `${produced.resourceType}/${produced.id}`);
+        w.decided = true;
+        out[index] = { result, target: targetOf(w.path, result) };
       }
-      return results;
+      return out;
     });
+    afterCommit.run();
+    return outcomes;
   }
 
   /** Gives POST entries their ids up front and records what each fullUrl will mean (bundle.html#references). */
-  private assignIds(entry: PlannedEntry, refs: ReferenceTable): WorkEntry {
-    const w: WorkEntry = { ...entry };
-    const type = entry.path.split('/')[0];
-    const plainType = /^[A-Z][A-Za-z]{1,63}$/.test(entry.path) && this.deps.resourceTypes.has(type);
-    if (entry.method === 'POST' && plainType) {
-      w.createId = this.deps.ids();
-      if (entry.conditions.ifNoneExist !== undefined) w.deferred = true;
-      else if (w.fullUrl !== undefined) refs.set(w.fullUrl, `${type}/${w.createId}`);
-    } else if (entry.method === 'PUT' && plainType && entry.query.length > 0) {
-      w.deferred = true;
-    } else if (entry.method === 'PUT' && w.fullUrl !== undefined && /^[A-Z][A-Za-z]{1,63}\/[A-Za-z0-9\-.]{1,64}$/.test(entry.path)) {
-      refs.set(w.fullUrl, entry.path);
+  private assign(entry: PlannedEntry, refs: ReferenceTable): TxEntry {
+    const w: TxEntry = { ...entry };
+    const plainType = TYPE.test(entry.path) && this.deps.resourceTypes.has(entry.path);
+    const criteria = plainType && entry.query.length > 0;
+    switch (entry.method) {
+      case 'POST':
+        if (!plainType) break;
+        w.createId = this.deps.ids();
+        if (entry.conditions.ifNoneExist !== undefined) w.conditional = 'If-None-Exist';
+        else if (w.fullUrl !== undefined) refs.set(w.fullUrl, `${entry.path}/${w.createId}`);
+        break;
+      case 'PUT':
+        if (criteria) w.conditional = 'conditional update';
+        else if (w.fullUrl !== undefined && INSTANCE.test(entry.path)) refs.set(w.fullUrl, entry.path);
+        break;
+      case 'PATCH':
+        if (criteria) w.conditional = 'conditional patch';
+        break;
+      case 'DELETE':
+        if (criteria) w.conditional = 'conditional delete';
+        break;
+      case 'GET':
+      case 'HEAD':
+        break;
     }
-    if ((entry.method === 'DELETE' || entry.method === 'PATCH') && plainType && entry.query.length > 0) w.deferred = true;
     return w;
   }
 
-  /**
-   * Rewrites the entry's URL and every reference in its resource to the ids known so far. Placeholders of
-   * entries resolved later, and conditional references, mark the entry pending (resolved inside the lock).
-   */
-  private rewrite(w: WorkEntry, refs: ReferenceTable, deferred: ReadonlySet<string>): void {
-    const target = refs.resolve(w.path, undefined);
-    if (target !== undefined) w.path = target;
-    else if (isPlaceholder(w.path)) {
-      if (deferred.has(w.path)) w.pending = true;
-      else throw badRequest('request.url names a placeholder that no entry of the Bundle declares as fullUrl', [`Bundle.entry[${w.index}].request.url`]);
-    }
-    for (const pair of w.query) {
-      const local = refs.resolve(pair[1], undefined);
-      if (local !== undefined) pair[1] = local;
-      else if (deferred.has(pair[1])) w.pending = true;
-    }
-    let pending = false;
-    rewriteReferences(w.body, (ref, at) => {
-      const local = refs.resolve(ref, w.fullUrl);
-      if (local !== undefined) return local;
-      if (deferred.has(ref) || ref.includes('?')) {
-        pending = true;
-        return undefined;
-      }
-      if (isPlaceholder(ref)) {
-        throw badRequest('The reference names a placeholder that no entry of the Bundle declares as fullUrl', [`Bundle.entry[${w.index}].resource.${at()}`]);
-      }
+  /** The conditional entries whose fullUrl `w` (its URL, criteria or resource) refers to and whose meaning is not known yet. */
+  private unresolved(w: TxEntry, refs: ReferenceTable, pending: ReadonlyMap<string, TxEntry>): TxEntry[] {
+    const out: TxEntry[] = [];
+    const consider = (ref: string, fullUrl?: string): void => {
+      if (refs.resolve(ref, fullUrl) !== undefined) return;
+      const target = pending.get(ref);
+      if (target && !target.decided && target !== w && !out.includes(target)) out.push(target);
+    };
+    consider(w.path);
+    for (const [, v] of criteriaPairs(w)) consider(v);
+    rewriteReferences(w.body, (ref) => {
+      consider(ref, w.fullUrl);
       return undefined;
-    }, (div) => refs.narrative(div));
-    if (pending) w.pending = true;
+    });
+    return out;
   }
 
-  /** Validates the create and prepares its version and index values (the CPU-heavy part of a write). */
-  private prepareCreate(w: WorkEntry): void {
-    const type = w.path;
-    if (w.createId === undefined) return;
+  /**
+   * Evaluates a conditional create, update or patch's criteria before its turn, because an entry that runs
+   * earlier refers to its fullUrl; records what the fullUrl means and pins the entry to that decision.
+   */
+  private async decide(
+    t: TxEntry, refs: ReferenceTable, pending: ReadonlyMap<string, TxEntry>, scope: BundleScope,
+    restrict: Restriction | undefined, stack: Set<TxEntry>,
+  ): Promise<void> {
+    if (t.decided) return;
+    if (stack.has(t)) {
+      throw badRequest('Conditional entries refer to each other\'s fullUrl in a circle; their criteria cannot be evaluated', [`Bundle.entry[${t.index}].fullUrl`]);
+    }
+    stack.add(t);
+    for (const u of this.unresolvedCriteria(t, refs, pending)) await this.decide(u, refs, pending, scope, restrict, stack);
+    const type = t.path;
+    const kind = t.conditional!;
     try {
-      w.prepared = this.deps.resources.prepareCreate(type, w.body, w.createId);
+      const criteria = criteriaPairs(t).map(([k, v]): [string, string] => [k, refs.resolve(v, undefined) ?? v]);
+      const match = await scope.conditional.match(type, criteria, restrict, kind);
+      let id: string;
+      if (t.method === 'POST') {
+        t.matched = match?.id ?? null;
+        id = match?.id ?? t.createId!;
+      } else {
+        const bodyId = isJsonObject(t.body) && typeof t.body.id === 'string' ? t.body.id : undefined;
+        if (t.method === 'PATCH' && !match) throw notFound('The conditional patch criteria match no resource');
+        if (match && bodyId !== undefined && bodyId !== match.id) {
+          throw badRequest('The resource id does not match the resource found by the conditional update criteria', [`${type}.id`]);
+        }
+        // No match: update-as-create with the client's id, or a server-assigned one (http.html#cond-update).
+        id = match?.id ?? bodyId ?? this.deps.ids();
+        if (t.method === 'PUT' && isJsonObject(t.body)) t.body = { ...t.body, id };
+        t.path = `${type}/${id}`;
+        t.query = [];
+        t.conditional = undefined;
+      }
+      if (t.fullUrl !== undefined) refs.set(t.fullUrl, `${type}/${id}`);
+      t.decided = true;
     } catch (e) {
-      throw e instanceof FhirError ? atEntry(e, w.index, type) : e;
+      throw e instanceof FhirError ? atEntry(e, t.index, typeOfBody(t)) : e;
+    } finally {
+      stack.delete(t);
     }
   }
 
-  /** The work of an entry that resolution left as is: a prepared create, or dispatch through the table. */
-  private createWork(w: WorkEntry, scope: BundleScope): EntryWork {
-    if (w.createId === undefined) return { kind: 'route' };
-    const prepared = w.prepared;
-    if (!prepared) throw new Error('a create was not prepared');
-    return { kind: 'create', commit: async () => (await scope.resources.commitCreate(prepared)).version };
+  /** The undecided conditional entries whose fullUrl `t`'s own criteria name. */
+  private unresolvedCriteria(t: TxEntry, refs: ReferenceTable, pending: ReadonlyMap<string, TxEntry>): TxEntry[] {
+    return this.unresolved({ ...t, path: '', body: undefined }, refs, pending).filter((u) => u !== t);
+  }
+
+  /** The call for an entry at its turn, honouring what an earlier evaluation of its criteria decided. */
+  private callOf(w: TxEntry, problem: FhirError | undefined): EntryCall {
+    const headers = headersOf(w);
+    if (w.method === 'POST' && w.matched !== undefined) {
+      // Decided earlier: it finds the resource it matched then (by the same conditional path), or it creates.
+      if (w.matched === null) delete headers['if-none-exist'];
+      else headers['if-none-exist'] = `_id=${w.matched}`;
+    }
+    return callOf(w, headers, { createId: w.createId, prepared: w.prepared }, problem);
   }
 }
 
-function ready(entry: PlannedEntry, work: EntryWork): ReadyEntry {
-  return {
-    index: entry.index, method: entry.method, path: entry.path, query: entry.query, body: entry.body,
-    conditions: entry.conditions, work,
+/** The entry's conditional headers, lower-case as HTTP requests carry them. */
+function headersOf(entry: PlannedEntry): Record<string, string> {
+  const c = entry.conditions;
+  const h: Record<string, string> = {};
+  if (c.ifMatch !== undefined) h['if-match'] = c.ifMatch;
+  if (c.ifNoneMatch !== undefined) h['if-none-match'] = c.ifNoneMatch;
+  if (c.ifModifiedSince !== undefined) h['if-modified-since'] = c.ifModifiedSince;
+  if (c.ifNoneExist !== undefined) h['if-none-exist'] = c.ifNoneExist;
+  return h;
+}
+
+function callOf(entry: PlannedEntry, headers: Record<string, string>, settled: { createId?: string; prepared?: PreparedVersion }, problem?: FhirError): EntryCall {
+  const call: EntryCall = {
+    index: entry.index, method: entry.method, path: entry.path, query: entry.query, headers, body: entry.body,
+    settlement: { ...settled, conditionalReferences: true },
   };
+  if (problem) call.problem = problem;
+  return call;
+}
+
+/** The search criteria an entry's condition uses: `ifNoneExist` for a create, the URL query otherwise. */
+function criteriaPairs(w: PlannedEntry): [string, string][] {
+  if (w.method === 'POST') return w.conditions.ifNoneExist === undefined ? [] : ifNoneExistCriteria(w.conditions.ifNoneExist);
+  return w.query;
+}
+
+/** A batch entry may not address or refer to another entry of the batch (bundle.html#references). */
+function checkBatchEntry(entry: PlannedEntry, fullUrls: ReadonlySet<string>): void {
+  if (isPlaceholder(entry.path) || fullUrls.has(entry.path)) {
+    throw badRequest('A batch entry cannot address another entry of the batch; use a transaction', [`Bundle.entry[${entry.index}].request.url`]);
+  }
+  rewriteReferences(entry.body, (ref, at) => {
+    if (isPlaceholder(ref) || fullUrls.has(ref)) {
+      throw badRequest(
+        'A batch entry cannot refer to another entry of the batch (or to an unknown placeholder); use a transaction',
+        [`Bundle.entry[${entry.index}].resource.${at()}`],
+      );
+    }
+    return undefined;
+  });
+}
+
+/** Placeholders that no entry declares as its fullUrl fail the transaction before anything runs. */
+function checkPlaceholders(w: TxEntry, refs: ReferenceTable, pending: ReadonlyMap<string, TxEntry>): void {
+  const known = (ref: string): boolean => refs.resolve(ref, w.fullUrl) !== undefined || pending.has(ref);
+  if (isPlaceholder(w.path) && !known(w.path)) {
+    throw badRequest('request.url names a placeholder that no entry of the Bundle declares as fullUrl', [`Bundle.entry[${w.index}].request.url`]);
+  }
+  rewriteReferences(w.body, (ref, at) => {
+    if (isPlaceholder(ref) && !known(ref)) {
+      throw badRequest('The reference names a placeholder that no entry of the Bundle declares as fullUrl', [`Bundle.entry[${w.index}].resource.${at()}`]);
+    }
+    return undefined;
+  });
+}
+
+/** Rewrites the entry's URL, criteria and every reference in its resource to the ids known now. */
+function rewrite(w: TxEntry, refs: ReferenceTable): void {
+  const target = refs.resolve(w.path, undefined);
+  if (target !== undefined) w.path = target;
+  for (const pair of w.query) {
+    const local = refs.resolve(pair[1], undefined);
+    if (local !== undefined) pair[1] = local;
+  }
+  if (w.method === 'POST' && w.conditions.ifNoneExist !== undefined) {
+    const pairs = criteriaPairs(w);
+    const mapped = pairs.map(([k, v]): [string, string] => [k, refs.resolve(v, undefined) ?? v]);
+    if (mapped.some(([, v], i) => v !== pairs[i][1])) w.conditions = { ...w.conditions, ifNoneExist: new URLSearchParams(mapped).toString() };
+  }
+  rewriteReferences(w.body, (ref) => refs.resolve(ref, w.fullUrl), (div) => refs.narrative(div));
+}
+
+function hasConditionalReferences(body: unknown): boolean {
+  let found = false;
+  rewriteReferences(body, (ref) => {
+    if (ref.includes('?')) found = true;
+    return undefined;
+  });
+  return found;
+}
+
+/** The one resource a single-resource result (read, write, conditional match) carries, if it is one. */
+function single(result: FhirResult): { resourceType: string; id: string } | undefined {
+  return result.headers?.ETag !== undefined && result.touched?.length === 1 ? result.touched[0] : undefined;
+}
+
+/** The resource an entry addressed or produced (`Type/id`), for its `fullUrl` in the response. */
+function targetOf(path: string, result: FhirResult): string | undefined {
+  const one = single(result);
+  if (one) return `${one.resourceType}/${one.id}`;
+  const m = INSTANCE.exec(path);
+  return m ? `${m[1]}/${m[2]}` : undefined;
 }
 
 function typeOfBody(entry: PlannedEntry): string | undefined {

@@ -4,6 +4,8 @@ import type { BundleLink } from '../fhir/bundle.js';
 import type { Clock, IdGenerator } from '../fhir/ids.js';
 import type { HistoryScope, ResourceStore } from '../store/port.js';
 import { parseInstant } from '../fhir/instant.js';
+import type { TouchedResource } from '../vocabulary/access.js';
+import type { TouchedResources } from './touched.js';
 
 /** Options of a history request after parsing (FHIR R4 http.html#history). */
 export interface HistoryParams {
@@ -44,17 +46,26 @@ export function parseHistoryParams(query: [string, string][], defaultCount: numb
   return out;
 }
 
+/** A history Bundle and the versions it carries (for the audit record). */
+export interface HistoryOutcome {
+  body: Record<string, unknown>;
+  touched: TouchedResource[];
+}
+
 /** Builds history Bundles from the store (instance, type and system level), newest first. */
 export class HistoryService {
-  constructor(private readonly store: ResourceStore, private readonly clock: Clock, private readonly ids: IdGenerator) {}
+  constructor(
+    private readonly store: ResourceStore, private readonly touched: TouchedResources,
+    private readonly clock: Clock, private readonly ids: IdGenerator,
+  ) {}
 
   /** The same service reading through another store view (a transaction's, so it sees the transaction's writes). */
   withStore(store: ResourceStore): HistoryService {
-    return new HistoryService(store, this.clock, this.ids);
+    return new HistoryService(store, this.touched, this.clock, this.ids);
   }
 
   /** One page of history as a Bundle of type `history` with self/next/previous/first links. */
-  async history(baseUrl: string, scope: Omit<HistoryScope, 'since' | 'at'>, params: HistoryParams): Promise<Record<string, unknown>> {
+  async history(baseUrl: string, scope: Omit<HistoryScope, 'since' | 'at'>, params: HistoryParams): Promise<HistoryOutcome> {
     const full: HistoryScope = { ...scope, since: params.since, at: params.at };
     const page = await this.store.history(full, { count: params.count, cursor: params.cursor });
     const path = [baseUrl, scope.resourceType, scope.id, '_history'].filter((p) => p !== undefined).join('/');
@@ -66,8 +77,9 @@ export class HistoryService {
     links.push({ relation: 'first', url: link([]) });
     if (page.previous) links.push({ relation: 'previous', url: link([['_cursor', page.previous]]) });
     if (page.next) links.push({ relation: 'next', url: link([['_cursor', page.next]]) });
-    return bundleOf('history', page.items.map((v) => historyEntry(baseUrl, v)), links, {
+    const body = bundleOf('history', page.items.map((v) => historyEntry(baseUrl, v)), links, {
       id: this.ids(), timestamp: this.clock().toISOString(), total: page.total,
     });
+    return { body, touched: this.touched.all(page.items.filter((v) => !v.deleted)) };
   }
 }

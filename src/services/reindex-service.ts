@@ -82,7 +82,7 @@ export class ReindexService {
         do {
           const page = await store.search({ types: [type], sort: [], count: BATCH, cursor, total: 'none' });
           const writes: VersionWrite[] = page.items.map((version) => ({
-            version, index: this.indexer.extract(JSON.parse(version.json) as Record<string, unknown>),
+            version, index: this.indexer.extract(JSON.parse(version.json) as { resourceType: string }),
           }));
           if (writes.length > 0) await store.replaceIndexes(writes);
           job.processed += writes.length;

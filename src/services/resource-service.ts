@@ -1,22 +1,24 @@
-import jsonpatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
-import {
-  FhirError, badRequest, conflict, gone, invalid, notFound, preconditionFailed, unprocessable,
-} from '../fhir/outcome.js';
+import { FhirError, badRequest, conflict, gone, invalid, notFound, preconditionFailed } from '../fhir/outcome.js';
 import type { Issue } from '../fhir/outcome.js';
 import { assertValidId } from '../fhir/ids.js';
 import type { Clock, IdGenerator } from '../fhir/ids.js';
+import { rewriteReferences } from '../fhir/references.js';
 import { isJsonObject, stampMeta } from '../fhir/resource-json.js';
 import type { AnyResource } from '../fhir/resource-json.js';
+import type { Restriction, TouchedResource } from '../vocabulary/access.js';
+import type { EntrySettlement } from '../vocabulary/fhir-request.js';
+import type { PreparedVersion } from '../vocabulary/versions.js';
 import { VersionConflict } from '../store/port.js';
 import type { ResourceStore, StoredVersion, VersionWrite } from '../store/port.js';
-import type { Indexer, MatchFinder, ResourceValidator } from './ports.js';
+import { AfterCommit } from './after-commit.js';
+import type { ConditionalKind, ConditionalMatcher, Criteria } from './conditional.js';
+import { applyJsonPatch } from './json-patch.js';
+import type { Indexer, ResourceValidator } from './ports.js';
 import type { SearchParameterActivation } from './search-parameter-activation.js';
+import type { TouchedResources } from './touched.js';
 
-/** A version ready to write: the stored form, its index values, and the stamped resource. */
-export interface PreparedVersion extends VersionWrite {
-  resource: AnyResource;
-}
+export type { PreparedVersion } from '../vocabulary/versions.js';
 
 /** The outcome of a write: the stored version and whether it created the resource. */
 export interface WriteResult {
@@ -25,8 +27,24 @@ export interface WriteResult {
   created: boolean;
   /** True when a conditional create found an existing match and wrote nothing. */
   existing?: boolean;
-  /** The resource as stored (already stamped), when one exists. */
-  resource?: AnyResource;
+  /** The resource written or found, for the audit record. */
+  touched: TouchedResource;
+}
+
+/** The outcome of a delete: the tombstone written, if any (deleting what is missing or deleted writes nothing). */
+export interface DeleteResult {
+  tombstone?: StoredVersion;
+  touched: TouchedResource[];
+}
+
+/** What a write needs besides its target: the caller's restriction and, for Bundle entries, their settlement. */
+export interface WriteOptions {
+  /** The caller's access restriction: conditional matches and conditional references only see inside it. */
+  restrict?: Restriction;
+  /** `If-Match` as a version id (412 on mismatch). */
+  ifMatch?: string;
+  /** Set for batch and transaction entries (FHIR R4 http.html#trules). */
+  entry?: EntrySettlement;
 }
 
 /** Dependencies of the write algorithm, passed by the composition root. */
@@ -36,26 +54,35 @@ export interface ResourceServiceDeps {
   indexer: Indexer;
   clock: Clock;
   ids: IdGenerator;
-  findMatches: MatchFinder;
+  conditional: ConditionalMatcher;
+  touched: TouchedResources;
   /** Registers SearchParameter resources written at run time (optional: absent in store-only tools). */
   searchParameters?: SearchParameterActivation;
+  /** Set on a service bound to an uncommitted store view: side effects wait for its commit. */
+  afterCommit?: AfterCommit;
 }
 
-/** Retries for a version race between two writers that did not send If-Match. */
-const UNCONDITIONAL_RETRIES = 3;
+/**
+ * How often a write without `If-Match` re-reads and retries after losing a race to another writer. Each loss
+ * means another write to the same resource committed, so N concurrent writers need at most N - 1 retries.
+ */
+const RACE_RETRIES = 100;
 
 /**
  * The single write algorithm (DESIGN principle 5): stamps meta, applies preconditions, validates, extracts
  * index values and asks the store for an atomic compare-and-set. Implements FHIR R4 http.html#create,
- * #update, #patch, #delete and their conditional forms. Works on any `ResourceStore`, including the
- * transactional view a Bundle passes in.
+ * #update, #patch, #delete and their conditional forms (through the one ConditionalMatcher). Works on any
+ * `ResourceStore`, including the transactional view a Bundle passes in.
  */
 export class ResourceService {
   constructor(private readonly deps: ResourceServiceDeps) {}
 
-  /** The same service bound to another store view (used inside a transaction). */
-  withStore(store: ResourceStore): ResourceService {
-    return new ResourceService({ ...this.deps, store });
+  /**
+   * The same service bound to another store view (a transaction's). Side effects of its writes (SearchParameter
+   * activation) are queued on `afterCommit`, which whoever commits the view runs afterwards.
+   */
+  withStore(store: ResourceStore, afterCommit: AfterCommit = this.deps.afterCommit ?? new AfterCommit()): ResourceService {
+    return new ResourceService({ ...this.deps, store, afterCommit, conditional: this.deps.conditional.withStore(store) });
   }
 
   /** Throws 400 with every error issue when the resource is invalid; returns warnings. */
@@ -88,167 +115,183 @@ export class ResourceService {
     return { version, resource: stamped, index: this.deps.indexer.extract(stamped) };
   }
 
-  /** create (http.html#create), with `If-None-Exist` as conditional create. */
-  async create(type: string, body: unknown, ifNoneExist?: [string, string][]): Promise<WriteResult> {
-    const resource = body as AnyResource;
-    this.validate(resource, type);
-    if (ifNoneExist) {
-      const matches = await this.deps.findMatches(type, ifNoneExist, 2);
-      if (matches.length > 1) throw preconditionFailed('The If-None-Exist criteria match more than one resource');
-      if (matches.length === 1) {
-        return { version: matches[0], created: false, existing: true, resource: JSON.parse(matches[0].json) as AnyResource };
-      }
-    }
-    return this.commitCreate(this.prepare(resource, this.deps.ids(), '1', 'POST'));
-  }
-
   /**
    * Validates a create and prepares its first version under an id assigned by the caller, without writing.
-   * Transaction Bundles do this for every entry before the write lock, then call `commitCreate`.
+   * Transaction Bundles do this for entries whose references are all known before taking the write lock.
    */
   prepareCreate(type: string, body: unknown, id: string): PreparedVersion {
     this.validate(body, type);
     return this.prepare(body as AnyResource, id, '1', 'POST');
   }
 
-  /** Writes a prepared first version: 409 if the id is already used; runs the type's side effects. */
-  async commitCreate(prepared: PreparedVersion): Promise<WriteResult> {
-    await this.write(prepared, null, false);
-    return { version: prepared.version, created: true, resource: prepared.resource };
+  /** create (http.html#create), with `ifNoneExist` as conditional create (http.html#ccreate). */
+  async create(type: string, body: unknown, opts: WriteOptions & { ifNoneExist?: Criteria } = {}): Promise<WriteResult> {
+    if (opts.entry?.prepared) return this.commitCreate(opts.entry.prepared);
+    await this.resolveConditionalReferences(body, opts);
+    this.validate(body, type);
+    const prepared = this.prepare(body as AnyResource, opts.entry?.createId ?? this.deps.ids(), '1', 'POST');
+    if (!opts.ifNoneExist) return this.commitCreate(prepared);
+    return this.serializedOn(type, opts.ifNoneExist, opts.restrict, 'If-None-Exist', async (match, svc) => {
+      if (match) return { version: match, created: false, existing: true, touched: this.deps.touched.of(match) };
+      return svc.commitCreate(prepared);
+    });
   }
 
   /** update (http.html#update) including update-as-create with a client-assigned id; `ifMatch` gives 412 on mismatch. */
-  async update(type: string, id: string, body: unknown, ifMatch?: string): Promise<WriteResult> {
+  async update(type: string, id: string, body: unknown, opts: WriteOptions = {}): Promise<WriteResult> {
     assertValidId(id);
+    await this.resolveConditionalReferences(body, opts);
     this.validate(body, type, id);
     const resource = body as AnyResource;
-    for (let attempt = 0; ; attempt++) {
+    return this.racing(async () => {
       const current = await this.deps.store.read(type, id);
-      if (ifMatch !== undefined) {
-        if (!current || current.deleted) {
-          throw preconditionFailed(`If-Match was given but ${type}/${id} does not exist`);
-        }
-        if (current.versionId !== ifMatch) {
-          throw preconditionFailed(`Version mismatch: If-Match is ${ifMatch} but the current version is ${current.versionId}`);
+      if (opts.ifMatch !== undefined) {
+        if (!current || current.deleted) throw preconditionFailed(`If-Match was given but ${type}/${id} does not exist`);
+        if (current.versionId !== opts.ifMatch) {
+          throw preconditionFailed(`Version mismatch: If-Match is ${opts.ifMatch} but the current version is ${current.versionId}`);
         }
       }
-      const nextVersion = current ? String(Number(current.versionId) + 1) : '1';
-      const prepared = this.prepare(resource, id, nextVersion, 'PUT');
-      try {
-        await this.write(prepared, current?.versionId ?? null, ifMatch !== undefined);
-        return { version: prepared.version, created: !current || current.deleted, resource: prepared.resource };
-      } catch (e) {
-        if (e instanceof VersionRetry && attempt < UNCONDITIONAL_RETRIES) continue;
-        if (e instanceof VersionRetry) throw conflict(`Concurrent update of ${type}/${id}; retry the request`);
-        throw e;
-      }
-    }
+      const prepared = this.prepare(resource, id, current ? String(Number(current.versionId) + 1) : '1', 'PUT');
+      await this.write(prepared, current?.versionId ?? null, opts.ifMatch !== undefined);
+      return { version: prepared.version, created: !current || current.deleted, touched: this.deps.touched.of(prepared.version) };
+    });
   }
 
-  /** Conditional update (http.html#cond-update): 0 matches create, 1 updates, more give 412. */
-  async conditionalUpdate(type: string, criteria: [string, string][], body: unknown, ifMatch?: string): Promise<WriteResult> {
-    const matches = await this.deps.findMatches(type, criteria, 2);
-    if (matches.length > 1) throw preconditionFailed('The conditional update criteria match more than one resource');
+  /** Conditional update (http.html#cond-update): no match creates, one updates, several give 412. */
+  async conditionalUpdate(type: string, criteria: Criteria, body: unknown, opts: WriteOptions = {}): Promise<WriteResult> {
     const bodyId = isJsonObject(body) && typeof body.id === 'string' ? body.id : undefined;
-    if (matches.length === 1) {
-      const id = matches[0].id;
-      if (bodyId !== undefined && bodyId !== id) {
-        throw badRequest('The resource id in the body does not match the resource found by the criteria', [`${type}.id`]);
+    return this.serializedOn(type, criteria, opts.restrict, 'conditional update', async (match, svc) => {
+      if (match) {
+        if (bodyId !== undefined && bodyId !== match.id) {
+          throw badRequest('The resource id in the body does not match the resource found by the criteria', [`${type}.id`]);
+        }
+        return svc.update(type, match.id, isJsonObject(body) ? { ...body, id: match.id } : body, opts);
       }
-      return this.update(type, id, isJsonObject(body) ? { ...body, id } : body, ifMatch);
-    }
-    if (bodyId !== undefined) return this.update(type, bodyId, body, ifMatch);
-    return this.create(type, body);
+      if (bodyId !== undefined) return svc.update(type, bodyId, body, opts);
+      return svc.create(type, body, { restrict: opts.restrict, entry: opts.entry });
+    });
   }
 
   /** patch with JSON Patch (http.html#patch); the patched resource is validated like an update. */
-  async patch(type: string, id: string, operations: unknown, ifMatch?: string): Promise<WriteResult> {
+  async patch(type: string, id: string, operations: unknown, opts: WriteOptions = {}): Promise<WriteResult> {
     assertValidId(id);
     if (!Array.isArray(operations)) throw badRequest('A JSON Patch body must be an array of operations');
-    for (let attempt = 0; ; attempt++) {
-      const current = await this.readCurrent(type, id);
-      if (ifMatch !== undefined && current.versionId !== ifMatch) {
-        throw preconditionFailed(`Version mismatch: If-Match is ${ifMatch} but the current version is ${current.versionId}`);
+    return this.racing(async () => {
+      const current = await this.deps.store.read(type, id);
+      if (!current) throw notFound(`${type}/${id} is not known`);
+      if (current.deleted) throw gone(`${type}/${id} has been deleted`);
+      if (opts.ifMatch !== undefined && current.versionId !== opts.ifMatch) {
+        throw preconditionFailed(`Version mismatch: If-Match is ${opts.ifMatch} but the current version is ${current.versionId}`);
       }
-      const original = JSON.parse(current.json) as AnyResource;
-      const patched = applyJsonPatch(original, operations as Operation[]);
+      const patched = applyJsonPatch(JSON.parse(current.json) as AnyResource, operations as Operation[]);
       this.validate(patched, type, id);
       const prepared = this.prepare(patched, id, String(Number(current.versionId) + 1), 'PATCH');
-      try {
-        await this.write(prepared, current.versionId, ifMatch !== undefined);
-        return { version: prepared.version, created: false, resource: prepared.resource };
-      } catch (e) {
-        if (e instanceof VersionRetry && attempt < UNCONDITIONAL_RETRIES) continue;
-        if (e instanceof VersionRetry) throw conflict(`Concurrent update of ${type}/${id}; retry the request`);
-        throw e;
-      }
-    }
+      await this.write(prepared, current.versionId, opts.ifMatch !== undefined);
+      return { version: prepared.version, created: false, touched: this.deps.touched.of(prepared.version) };
+    });
+  }
+
+  /** Conditional patch (http.html#patch): the criteria must select exactly one resource. */
+  async conditionalPatch(type: string, criteria: Criteria, operations: unknown, opts: WriteOptions = {}): Promise<WriteResult> {
+    return this.serializedOn(type, criteria, opts.restrict, 'conditional patch', async (match, svc) => {
+      if (!match) throw notFound('The conditional patch criteria match no resource');
+      return svc.patch(type, match.id, operations, opts);
+    });
   }
 
   /**
    * delete (http.html#delete): writes a tombstone as a new version. Deleting a missing or already deleted
-   * resource succeeds without writing (the interaction is idempotent). Returns the tombstone if one was written.
+   * resource succeeds without writing (the interaction is idempotent).
    */
-  async delete(type: string, id: string, ifMatch?: string): Promise<StoredVersion | undefined> {
+  async delete(type: string, id: string, opts: WriteOptions = {}): Promise<DeleteResult> {
     assertValidId(id);
-    for (let attempt = 0; ; attempt++) {
+    return this.racing(async () => {
       const current = await this.deps.store.read(type, id);
+      const { ifMatch } = opts;
       if (ifMatch !== undefined && (!current || current.deleted || current.versionId !== ifMatch)) {
         throw preconditionFailed(`Version mismatch: If-Match is ${ifMatch} but the current version is ${current?.deleted ? 'deleted' : current?.versionId ?? 'none'}`);
       }
-      if (!current || current.deleted) return undefined;
+      if (!current || current.deleted) return { touched: [] };
       const tombstone: StoredVersion = {
         resourceType: type, id, versionId: String(Number(current.versionId) + 1),
         lastUpdated: this.deps.clock().toISOString(), deleted: true, method: 'DELETE', json: '',
       };
+      await this.write({ version: tombstone, index: [] }, current.versionId, ifMatch !== undefined);
+      return { tombstone, touched: [this.deps.touched.of(tombstone, current.json)] };
+    });
+  }
+
+  /** Conditional delete (http.html#cdelete), single match: several give 412, none deletes nothing. */
+  async conditionalDelete(type: string, criteria: Criteria, opts: WriteOptions = {}): Promise<DeleteResult> {
+    return this.serializedOn(type, criteria, opts.restrict, 'conditional delete', async (match, svc) =>
+      (match ? svc.delete(type, match.id, opts) : { touched: [] }));
+  }
+
+  /** Writes a prepared first version: 409 if the id is already used; runs the type's side effects after commit. */
+  async commitCreate(prepared: PreparedVersion): Promise<WriteResult> {
+    await this.write(prepared, null, false);
+    return { version: prepared.version, created: true, touched: this.deps.touched.of(prepared.version) };
+  }
+
+  /**
+   * Runs a conditional interaction's check-then-write through the ConditionalMatcher, with a service bound to
+   * the serialized store view; side effects run once that view has committed.
+   */
+  private async serializedOn<T>(
+    type: string, criteria: Criteria, restrict: Restriction | undefined, kind: ConditionalKind,
+    act: (match: StoredVersion | undefined, svc: ResourceService) => Promise<T>,
+  ): Promise<T> {
+    const owner = this.deps.afterCommit === undefined;
+    const hooks = this.deps.afterCommit ?? new AfterCommit();
+    const result = await this.deps.conditional.within(type, criteria, restrict, kind, (match, tx) => act(match, this.withStore(tx, hooks)));
+    if (owner) hooks.run();
+    return result;
+  }
+
+  /**
+   * Replaces every conditional reference (`Patient?identifier=sys|val`) in a Bundle entry's resource with the one
+   * resource it matches under the caller's restriction (http.html#trules); 404 or 412 located at the reference.
+   */
+  private async resolveConditionalReferences(body: unknown, opts: WriteOptions): Promise<void> {
+    if (!opts.entry?.conditionalReferences || !isJsonObject(body)) return;
+    const found: { ref: string; at: string }[] = [];
+    rewriteReferences(body, (ref, at) => {
+      if (ref.includes('?')) found.push({ ref, at: at() });
+      return undefined;
+    });
+    if (found.length === 0) return;
+    const resolved = new Map<string, string>();
+    for (const { ref, at } of found) {
+      if (resolved.has(ref)) continue;
       try {
-        await this.write({ version: tombstone, index: [] }, current.versionId, ifMatch !== undefined);
-        return tombstone;
+        const local = await this.deps.conditional.resolveReference(ref, opts.restrict);
+        if (local !== undefined) resolved.set(ref, local);
       } catch (e) {
-        if (e instanceof VersionRetry && attempt < UNCONDITIONAL_RETRIES) continue;
-        if (e instanceof VersionRetry) throw conflict(`Concurrent update of ${type}/${id}; retry the request`);
-        throw e;
+        if (!(e instanceof FhirError)) throw e;
+        const where = `${String(body.resourceType)}.${at}`;
+        throw new FhirError(e.status, { ...e.outcome, issue: e.outcome.issue.map((i) => ({ ...i, expression: [where] })) });
+      }
+    }
+    rewriteReferences(body, (ref) => resolved.get(ref));
+  }
+
+  /** The one retry loop: a write without `If-Match` that lost a race re-reads the new current version and retries. */
+  private async racing<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let n = 0; ; n++) {
+      try {
+        return await attempt();
+      } catch (e) {
+        if (!(e instanceof VersionRetry)) throw e;
+        if (n >= RACE_RETRIES) throw conflict('Too many concurrent updates of this resource; retry the request');
+        // Let the writes that won settle before re-reading.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
   }
 
-  /** Conditional delete (http.html#cdelete): single match only; several give 412. */
-  async conditionalDelete(type: string, criteria: [string, string][]): Promise<StoredVersion | undefined> {
-    const matches = await this.deps.findMatches(type, criteria, 2);
-    if (matches.length > 1) throw preconditionFailed('The conditional delete criteria match more than one resource');
-    if (matches.length === 0) return undefined;
-    return this.delete(type, matches[0].id);
-  }
-
-  /** The current version of a resource: 404 when unknown, 410 when deleted. */
-  async readCurrent(type: string, id: string): Promise<StoredVersion> {
-    assertValidId(id);
-    const v = await this.deps.store.read(type, id);
-    if (!v) throw notFound(`${type}/${id} is not known`);
-    if (v.deleted) throw gone(`${type}/${id} has been deleted`);
-    return v;
-  }
-
-  /** One specific version (http.html#vread): 404 when unknown, 410 when that version is a deletion. */
-  async readVersion(type: string, id: string, versionId: string): Promise<StoredVersion> {
-    assertValidId(id);
-    if (!/^\d{1,18}$/.test(versionId)) throw notFound(`Version ${versionId} of ${type}/${id} is not known`);
-    const v = await this.deps.store.vread(type, id, versionId);
-    if (!v) throw notFound(`Version ${versionId} of ${type}/${id} is not known`);
-    if (v.deleted) throw gone(`Version ${versionId} of ${type}/${id} is a deletion`);
-    return v;
-  }
-
-  private async write(
-    prepared: VersionWrite,
-    expected: string | null,
-    clientPrecondition: boolean,
-  ): Promise<void> {
+  private async write(prepared: VersionWrite, expected: string | null, clientPrecondition: boolean): Promise<void> {
     try {
       await this.deps.store.write({ version: prepared.version, index: prepared.index }, expected);
-      if (prepared.version.resourceType === 'SearchParameter' && !prepared.version.deleted && this.deps.searchParameters) {
-        this.deps.searchParameters.activate(JSON.parse(prepared.version.json) as Record<string, unknown>);
-      }
     } catch (e) {
       if (e instanceof VersionConflict) {
         if (clientPrecondition) throw preconditionFailed(`${e.resourceType}/${e.id} was changed by someone else (now version ${e.actual ?? 'none'})`);
@@ -257,31 +300,15 @@ export class ResourceService {
       }
       throw e;
     }
+    const v = prepared.version;
+    const activation = this.deps.searchParameters;
+    if (v.resourceType === 'SearchParameter' && !v.deleted && activation) {
+      const activate = (): void => void activation.activate(JSON.parse(v.json) as Record<string, unknown>);
+      if (this.deps.afterCommit) this.deps.afterCommit.add(activate);
+      else activate();
+    }
   }
 }
 
 /** Internal signal: a write lost a race without a client precondition; the service re-reads and retries. */
 class VersionRetry extends Error {}
-
-const UNAPPLICABLE = new Set([
-  'TEST_OPERATION_FAILED', 'OPERATION_PATH_UNRESOLVABLE', 'OPERATION_FROM_UNRESOLVABLE', 'OPERATION_VALUE_OUT_OF_BOUNDS',
-  'OPERATION_PATH_ILLEGAL_ARRAY_INDEX', 'OPERATION_PATH_CANNOT_ADD',
-]);
-
-/** Applies RFC 6902 operations; any failure (bad op, failed `test`, bad path) is a 422 per http.html#patch. */
-function applyJsonPatch(doc: AnyResource, operations: Operation[]): AnyResource {
-  const problem = jsonpatch.validate(operations, doc);
-  if (problem) {
-    // A well-formed patch that cannot apply to this resource is a processing failure (422); a malformed one is 400.
-    if (UNAPPLICABLE.has(problem.name)) throw unprocessable(`JSON Patch cannot be applied: ${problem.name}`);
-    throw badRequest(`Invalid JSON Patch: ${problem.name}`);
-  }
-  try {
-    const result = jsonpatch.applyPatch(doc, operations, false, false).newDocument as unknown;
-    if (!isJsonObject(result)) throw unprocessable('JSON Patch must produce a resource object');
-    return result as AnyResource;
-  } catch (e) {
-    if (e instanceof FhirError) throw e;
-    throw unprocessable('JSON Patch could not be applied');
-  }
-}

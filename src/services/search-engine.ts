@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import { parseSearch } from '../search/parse.js';
 import { patientCompartmentClause } from '../search/compartment.js';
 import type { SearchRegistry } from '../search/parameters.js';
+import type { SearchCapabilities } from '../vocabulary/plan.js';
 import type { SearchCapability, SearchEngine } from './ports.js';
 
 /** Modifiers this server really implements per parameter type (advertised in the CapabilityStatement). */
@@ -12,7 +13,9 @@ const INCLUDE_TARGETS = (registry: SearchRegistry, type: string): string[] =>
  * The SearchEngine port on top of the search module: parsing with the configured paging limits,
  * compartment clauses, and the capability description derived from the same registry.
  */
-export function createSearchEngine(registry: SearchRegistry, config: Pick<Config, 'baseUrl' | 'defaultCount' | 'maxCount'>): SearchEngine {
+export function createSearchEngine(
+  registry: SearchRegistry, config: Pick<Config, 'baseUrl' | 'defaultCount' | 'maxCount'>, capabilities: SearchCapabilities,
+): SearchEngine {
   const revIncludes = new Map<string, string[]>();
   for (const source of registry.resourceTypes) {
     for (const p of registry.forType(source).values()) {
@@ -25,10 +28,11 @@ export function createSearchEngine(registry: SearchRegistry, config: Pick<Config
       }
     }
   }
+  const chaining = `Chaining${capabilities.reverseChains ? ' and _has are' : ' is'} supported, up to ${capabilities.maxChainDepth} links.`;
   return {
     parse: (types, query, opts) =>
       parseSearch(registry, types, query, {
-        baseUrl: config.baseUrl, strict: opts.strict, defaultCount: config.defaultCount, maxCount: config.maxCount,
+        baseUrl: config.baseUrl, strict: opts.strict, defaultCount: config.defaultCount, maxCount: config.maxCount, capabilities,
       }),
     compartment: (resourceType, patientId) => patientCompartmentClause(registry, resourceType, patientId),
     capability: (type): SearchCapability => {
@@ -40,11 +44,12 @@ export function createSearchEngine(registry: SearchRegistry, config: Pick<Config
       }
       const params = [...registry.forType(type).values()]
         .filter((p) => p.expression !== undefined && !p.code.startsWith('_'))
+        .filter((p) => p.type !== 'composite' || capabilities.composite)
         .map((p) => {
           const parts: string[] = [];
           if (p.modifiers.length > 0) parts.push(`Modifiers: ${p.modifiers.map((m) => `:${m}`).join(', ')}.`);
           if (p.comparators.length > 0) parts.push(`Prefixes: ${p.comparators.join(', ')}.`);
-          if (p.type === 'reference') parts.push('Chaining and _has are supported.');
+          if (p.type === 'reference') parts.push(chaining);
           return { name: p.code, type: p.type, definition: p.url, documentation: parts.join(' ') || undefined };
         });
       return { params, include: INCLUDE_TARGETS(registry, type), revinclude: revIncludes.get(type) ?? [] };

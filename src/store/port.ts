@@ -1,63 +1,28 @@
-import type { IndexEntries } from './index-values.js';
-import type { StoreQuery } from '../search/plan.js';
+import type { HistoryScope, Page, PageRequest, StoredVersion, VersionWrite } from '../vocabulary/versions.js';
+import type { SearchCapabilities, StoreQuery } from '../vocabulary/plan.js';
 
-/** One stored version of a resource (or a deletion tombstone). */
-export interface StoredVersion {
-  resourceType: string;
-  id: string;
-  /** Decimal version number as a string, starting at "1". */
-  versionId: string;
-  /** ISO-8601 instant with milliseconds and `Z`. */
-  lastUpdated: string;
-  /** True for the tombstone written by a delete. */
-  deleted: boolean;
-  /** The HTTP verb that produced this version (history `request.method`). */
-  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  /** The full resource JSON text, `meta` included; empty string for a tombstone. */
-  json: string;
-}
-
-/** What to list in a history Bundle (FHIR R4 http.html#history). */
-export interface HistoryScope {
-  resourceType?: string;
-  id?: string;
-  /** Only versions with lastUpdated >= since (ISO instant). */
-  since?: string;
-  /** Only versions current at this instant (`_at`): the newest version of each resource with lastUpdated <= at. */
-  at?: string;
-}
-
-/** Paging for history: page size and an opaque cursor from a previous page. */
-export interface PageRequest {
-  count: number;
-  cursor?: string;
-}
-
-/** One page of results with opaque cursors to the neighbouring pages. */
-export interface Page<T> {
-  items: T[];
-  next?: string;
-  previous?: string;
-  total?: number;
-}
+export type { HistoryScope, Page, PageRequest, StoredVersion, VersionWrite } from '../vocabulary/versions.js';
 
 /** What a store can do; the parser, the services and the CapabilityStatement consult this up front. */
-export interface StoreCapabilities {
-  /** Multi-resource atomic transactions. */
-  transactions: boolean;
+export interface StoreCapabilities extends SearchCapabilities {
+  /** The store's kind, for logs and messages (`sqlite`, `mongodb`). */
   name: string;
-}
-
-/** A write for a resource version: the version itself plus its index values. */
-export interface VersionWrite {
-  version: StoredVersion;
-  index: IndexEntries;
+  /** Multi-resource atomic transactions (`transaction`); without them transaction Bundles are refused. */
+  transactions: boolean;
 }
 
 /**
- * The store port. Stores are dumb: they never assign ids or versions, never check access, never speak HTTP.
- * Every write is atomic and durable when the promise resolves. Version conflicts reject with a
- * `FhirError` 409 (or 412 when `expectedVersion` was given by the client via If-Match; the service decides).
+ * The store port. Stores are dumb: they never assign ids or versions, never check access, never validate,
+ * never speak HTTP, and never throw `FhirError`.
+ *
+ * The one rule for conflicts: every write is a compare-and-set on the resource's current version. A store
+ * rejects a write whose `expectedVersion` is not the current one with `VersionConflict` (naming the version it
+ * found) and changes nothing; it never decides what the client hears. The write algorithm (ResourceService)
+ * turns a conflict into 412 when the client sent `If-Match`, and otherwise re-reads and retries.
+ *
+ * Every write is atomic (the version, its history entry and its index rows together or not at all) and durable
+ * when its promise resolves. Reads see only committed data, except through the `tx` view of `transaction`
+ * and `serialized`, which sees its own writes.
  */
 export interface ResourceStore {
   readonly capabilities: StoreCapabilities;
@@ -69,21 +34,30 @@ export interface ResourceStore {
   write(w: VersionWrite, expectedVersion: string | null): Promise<void>;
   /** Current version (possibly a tombstone) or undefined when the id was never used. */
   read(resourceType: string, id: string): Promise<StoredVersion | undefined>;
-  /** Several current versions at once (missing ids are left out); used by _include and reference checks. */
-  readMany(refs: { resourceType: string; id: string }[]): Promise<StoredVersion[]>;
   vread(resourceType: string, id: string, versionId: string): Promise<StoredVersion | undefined>;
   /** Versions newest first. */
   history(scope: HistoryScope, page: PageRequest): Promise<Page<StoredVersion>>;
   /** Current, non-deleted resources matching the query, one page. */
   search(query: StoreQuery): Promise<Page<StoredVersion>>;
-  /** Runs `work` atomically: everything it writes through `tx` is committed together or not at all. */
+  /**
+   * Runs `work` atomically: everything it writes through `tx` is committed together or not at all. Only stores
+   * whose capabilities say `transactions` support it; the others reject.
+   */
   transaction<T>(work: (tx: ResourceStore) => Promise<T>): Promise<T>;
+  /**
+   * Runs a check-then-write (`work` searches or reads through `tx`, then writes through `tx`) so that no other
+   * `serialized` call with the same `key` interleaves with it, in this process or any other sharing the store.
+   * Conditional interactions use it so that two concurrent conditional creates with the same criteria create
+   * one resource (FHIR R4 http.html#ccreate). A store may serialize more than asked (SQLite serializes every
+   * writer); it must never serialize less. Inside a `transaction` or `serialized` view it runs `work` inline.
+   */
+  serialized<T>(key: string, work: (tx: ResourceStore) => Promise<T>): Promise<T>;
   /** True when the store answers (readiness probe). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
 
-/** Thrown by a store when the expected version is not the current one. */
+/** Thrown by a store when the expected version is not the current one (the one rule for conflicts, above). */
 export class VersionConflict extends Error {
   constructor(readonly resourceType: string, readonly id: string, readonly actual: string | null) {
     super(`version conflict on ${resourceType}/${id}`);

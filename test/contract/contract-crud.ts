@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { VersionConflict } from '../../src/store/port.js';
 import { labels, tombstone, version, w, withStore, type StoreFactory } from './contract-support.js';
 
-/** Write, read, vread, version conflicts, tombstones and readMany. */
+/** Write, read, vread, version conflicts and tombstones. */
 export function crudCases(makeStore: StoreFactory): void {
   it('returns exactly the written version from read, with the JSON text unchanged', () =>
     withStore(makeStore, async (store) => {
@@ -87,22 +87,6 @@ export function crudCases(makeStore: StoreFactory): void {
       await store.write(w(v3), '2');
       assert.deepEqual(await store.read('Patient', 'p1'), v3);
       assert.deepEqual(await store.vread('Patient', 'p1', '2'), t);
-    }));
-
-  it('returns the existing current versions from readMany and leaves out missing ids', () =>
-    withStore(makeStore, async (store) => {
-      await store.write(w(version('Patient', 'a', 1, 0)), null);
-      await store.write(w(version('Patient', 'b', 1, 1)), null);
-      await store.write(w(version('Patient', 'b', 2, 2)), '1');
-      await store.write(w(version('Observation', 'a', 1, 3)), null);
-      const many = await store.readMany([
-        { resourceType: 'Patient', id: 'b' },
-        { resourceType: 'Patient', id: 'missing' },
-        { resourceType: 'Observation', id: 'a' },
-        { resourceType: 'Patient', id: 'a' },
-      ]);
-      assert.deepEqual(labels(many).sort(), ['Observation/a@1', 'Patient/a@1', 'Patient/b@2']);
-      assert.deepEqual(await store.readMany([]), []);
     }));
 
   it('answers ping and can be closed twice', async () => {

@@ -1,7 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ResourceStore } from '../../src/store/port.js';
-import type { Clause, SortKey, StoreQuery } from '../../src/search/plan.js';
+import type { Clause, SortKey, StoreQuery } from '../../src/vocabulary/plan.js';
 import { refs, version, w, withStore, type StoreFactory } from './contract-support.js';
 
 const tag: Clause = { kind: 'token', param: { code: '_tag', type: 'token' }, code: 'x' };

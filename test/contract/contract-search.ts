@@ -1,7 +1,7 @@
 import { before, after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ResourceStore } from '../../src/store/port.js';
-import type { StoreQuery } from '../../src/search/plan.js';
+import type { StoreQuery } from '../../src/vocabulary/plan.js';
 import { SEARCH_CASES, SEED, type SearchCase } from '../fixtures/store-search-cases.js';
 import { refs, tombstone, version, w, type StoreFactory } from './contract-support.js';
 

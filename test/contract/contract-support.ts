@@ -1,4 +1,4 @@
-import type { IndexEntries } from '../../src/store/index-values.js';
+import type { IndexEntries } from '../../src/vocabulary/index-values.js';
 import type { ResourceStore, StoredVersion, VersionWrite } from '../../src/store/port.js';
 
 /** Makes a fresh, empty store for one test. */

@@ -3,8 +3,8 @@
  * resource as the stores document it (src/store/sqlite/compile.ts `sortExpression`: ascending uses the
  * lowest value, descending the highest, resources without a value last), and order checking.
  */
-import type { IndexValue } from '../../src/store/index-values.js';
-import type { SortKey, StoreQuery } from '../../src/search/plan.js';
+import type { IndexValue } from '../../src/vocabulary/index-values.js';
+import type { SortKey, StoreQuery } from '../../src/vocabulary/plan.js';
 import type { ResourceStore } from '../../src/store/port.js';
 
 /** The outcome of walking `next` cursors from the first page to the last. */

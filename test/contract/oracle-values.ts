@@ -2,8 +2,8 @@
  * Search values for the oracle's queries, built from real index rows of the generated data (so most
  * queries hit something) with every modifier, prefix and syntax the parser accepts (FHIR R4 search.html).
  */
-import type { IndexValue } from '../../src/store/index-values.js';
-import { OPEN_END } from '../../src/store/index-values.js';
+import type { IndexValue } from '../../src/vocabulary/index-values.js';
+import { OPEN_END } from '../../src/vocabulary/index-values.js';
 import type { SearchParamDef } from '../../src/search/parameters.js';
 import type { Random } from './oracle-random.js';
 import { ORACLE_BASE, PROFILE_ROOT } from './oracle-pools.js';

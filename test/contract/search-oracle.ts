@@ -7,9 +7,9 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IndexValue } from '../../src/store/index-values.js';
+import type { IndexValue } from '../../src/vocabulary/index-values.js';
 import type { ResourceStore, StoredVersion, VersionWrite } from '../../src/store/port.js';
-import type { SearchPlan } from '../../src/search/plan.js';
+import type { SearchPlan } from '../../src/vocabulary/plan.js';
 import { createIndexer, createSearchRegistry, matches, parseSearch, type MatchContext, type MatchResource, type ParseOptions } from '../../src/search/index.js';
 import { Random, oracleSeed } from './oracle-random.js';
 import { ORACLE_BASE } from './oracle-pools.js';
@@ -17,6 +17,7 @@ import { generateResources, stamp, type Json } from './oracle-resources.js';
 import { featuresOf, generateQueries, queryText, type OracleQuery } from './oracle-queries.js';
 import type { Harvest } from './oracle-values.js';
 import { firstOrderViolation, sortValue, walkBack, walkPages, type KeyValue } from './oracle-compare.js';
+import { ALL_SEARCH_FEATURES } from '../support/search-capabilities.js';
 
 /** The default seed; override with VESTA_ORACLE_SEED to explore or to replay a reported failure. */
 const DEFAULT_SEED = 20250603;
@@ -27,7 +28,7 @@ const NOW = Date.parse('2025-06-01T12:00:00Z');
 /** At most this many discrepancies are printed. */
 const SHOWN = 20;
 
-const PARSE: ParseOptions = { baseUrl: ORACLE_BASE, strict: true, defaultCount: 200, maxCount: 1000, now: NOW };
+const PARSE: ParseOptions = { baseUrl: ORACLE_BASE, strict: true, defaultCount: 200, maxCount: 1000, now: NOW, capabilities: ALL_SEARCH_FEATURES };
 
 /** A live resource in memory with its index rows (the same rows the store received). */
 interface Live extends MatchResource {

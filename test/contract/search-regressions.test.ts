@@ -13,6 +13,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { StoredVersion } from '../../src/store/port.js';
 import { ORACLE_BASE } from './oracle-pools.js';
 import { walkPages } from './oracle-compare.js';
+import { ALL_SEARCH_FEATURES } from '../support/search-capabilities.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vesta-search-regressions-'));
 let n = 0;
@@ -20,7 +21,7 @@ after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const registry = createSearchRegistry();
 const indexer = createIndexer(registry, { baseUrl: ORACLE_BASE });
-const opts = { baseUrl: ORACLE_BASE, strict: true, defaultCount: 50, maxCount: 100, now: Date.parse('2025-06-01T12:00:00Z') };
+const opts = { baseUrl: ORACLE_BASE, strict: true, defaultCount: 50, maxCount: 100, now: Date.parse('2025-06-01T12:00:00Z'), capabilities: ALL_SEARCH_FEATURES };
 
 type Resource = MatchResource & { id: string; [k: string]: unknown };
 

@@ -30,8 +30,8 @@ it('keeps every write acknowledged before the process was killed with SIGKILL', 
     assert.ok(acked.length >= 200, `the child acknowledged ${acked.length} writes`);
     const store = SqliteStore.open({ dataDir: dir });
     try {
-      const found = await store.readMany(acked.map((id) => ({ resourceType: 'Patient', id })));
-      assert.equal(found.length, acked.length);
+      const found = await Promise.all(acked.map((id) => store.read('Patient', id)));
+      assert.equal(found.filter((v) => v !== undefined).length, acked.length);
       const last = acked[acked.length - 1]!;
       const page = await store.search({
         types: ['Patient'], sort: [], count: 1, total: 'none',

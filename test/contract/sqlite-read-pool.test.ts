@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { FhirError } from '../../src/fhir/outcome.js';
 import { prewarm } from '../../src/store/sqlite/prewarm.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { StoreQuery } from '../../src/search/plan.js';
+import type { StoreQuery } from '../../src/vocabulary/plan.js';
 import { refs, version, w } from './contract-support.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vesta-read-pool-'));

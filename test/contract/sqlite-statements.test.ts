@@ -11,18 +11,19 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { createIndexer, createSearchRegistry, parseSearch } from '../../src/search/index.js';
-import type { StoreQuery } from '../../src/search/plan.js';
+import type { StoreQuery } from '../../src/vocabulary/plan.js';
 import { SqliteSession } from '../../src/store/sqlite/sqlite-session.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { StoredVersion } from '../../src/store/port.js';
 import { ORACLE_BASE } from './oracle-pools.js';
+import { ALL_SEARCH_FEATURES } from '../support/search-capabilities.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vesta-statements-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const registry = createSearchRegistry();
 const indexer = createIndexer(registry, { baseUrl: ORACLE_BASE });
-const opts = { baseUrl: ORACLE_BASE, strict: true, defaultCount: 2, maxCount: 100, now: Date.parse('2025-06-01T12:00:00Z') };
+const opts = { baseUrl: ORACLE_BASE, strict: true, defaultCount: 2, maxCount: 100, now: Date.parse('2025-06-01T12:00:00Z'), capabilities: ALL_SEARCH_FEATURES };
 
 /** Every SQL text prepared on `db` from now on, in order (prepared statements are otherwise untouched). */
 function recordPrepares(db: Database.Database): string[] {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { rewriteReferences } from '../../src/services/bundle-references.js';
+import { rewriteReferences } from '../../src/fhir/references.js';
 import { fhir, startTestServer } from '../support/test-app.js';
 import type { TestServer } from '../support/test-app.js';
 import { SYNTHEA_DIR } from '../support/shared-data.js';

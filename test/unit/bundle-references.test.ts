@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ReferenceTable, conditionalReference, isPlaceholder, restBase, rewriteReferences } from '../../src/services/bundle-references.js';
+import { isPlaceholder, rewriteReferences } from '../../src/fhir/references.js';
+import { ReferenceTable, restBase } from '../../src/services/bundle-references.js';
+import { conditionalReference } from '../../src/services/conditional.js';
 
 describe('rewriteReferences', () => {
   test('visits references in nested elements, arrays, extensions and contained resources with their paths', () => {

@@ -35,7 +35,8 @@ test('an empty environment gives the documented defaults', () => {
   assert.equal(c.defaultCount, 20);
   assert.equal(c.maxCount, 1000);
   assert.equal(c.maxBundleEntries, 10000);
-  assert.equal(c.sqliteSync, 'FULL');
+  assert.equal(c.store, 'sqlite');
+  assert.equal(c.sqlite.sync, 'FULL');
   assert.equal(c.shutdownGraceSeconds, 10);
 });
 
@@ -77,25 +78,23 @@ test('every variable is parsed into the typed config', () => {
     defaultCount: 50,
     maxCount: 500,
     maxBundleEntries: 250,
-    sqliteSync: 'NORMAL',
-    sqliteCacheMiB: 64,
-    sqliteReadWorkers: 3,
-    sqlitePrewarm: false,
+    store: 'sqlite',
+    sqlite: { sync: 'NORMAL', cacheMiB: 64, readWorkers: 3, prewarm: false },
     shutdownGraceSeconds: 3,
   });
 });
 
 test('searches run on one read worker per core by default (1 to 8), and 0 turns the workers off', () => {
-  assert.equal(loadConfig({}).sqliteReadWorkers, Math.max(1, Math.min(8, os.availableParallelism())));
-  assert.equal(loadConfig({ VESTA_SQLITE_READ_WORKERS: '0' }).sqliteReadWorkers, 0);
+  assert.equal(loadConfig({}).sqlite.readWorkers, Math.max(1, Math.min(8, os.availableParallelism())));
+  assert.equal(loadConfig({ VESTA_SQLITE_READ_WORKERS: '0' }).sqlite.readWorkers, 0);
   assert.throws(() => loadConfig({ VESTA_SQLITE_READ_WORKERS: 'many' }), /VESTA_SQLITE_READ_WORKERS/);
   assert.throws(() => loadConfig({ VESTA_SQLITE_READ_WORKERS: '65' }), /VESTA_SQLITE_READ_WORKERS/);
 });
 
 test('read workers warm their caches unless VESTA_SQLITE_PREWARM is off', () => {
-  assert.equal(loadConfig({}).sqlitePrewarm, true);
-  assert.equal(loadConfig({ VESTA_SQLITE_PREWARM: 'OFF' }).sqlitePrewarm, false);
-  assert.equal(loadConfig({ VESTA_SQLITE_PREWARM: 'on' }).sqlitePrewarm, true);
+  assert.equal(loadConfig({}).sqlite.prewarm, true);
+  assert.equal(loadConfig({ VESTA_SQLITE_PREWARM: 'OFF' }).sqlite.prewarm, false);
+  assert.equal(loadConfig({ VESTA_SQLITE_PREWARM: 'on' }).sqlite.prewarm, true);
   assert.throws(() => loadConfig({ VESTA_SQLITE_PREWARM: 'sometimes' }), /VESTA_SQLITE_PREWARM/);
 });
 

@@ -1,5 +1,5 @@
 import { badRequest } from '../../fhir/outcome.js';
-import type { Clause, ParamRef, SortKey } from '../../search/plan.js';
+import type { Clause, ParamRef, SortKey } from '../../vocabulary/plan.js';
 import { Binder } from './binder.js';
 import { isLeaf, leafPredicate, leafTable, tablesOf, type Leaf } from './leaf-sql.js';
 import { driveRank, NOT_DRIVING } from './selectivity.js';
@@ -11,7 +11,7 @@ const MAX_LISTED_IDS = 500;
 
 /**
  * Compiles a clause into an SQL boolean expression about the resource row aliased `r` (columns rid, type, id),
- * following the semantics documented on `Clause` in search/plan.ts exactly.
+ * following the semantics documented on `Clause` in vocabulary/plan.ts exactly.
  *
  * Shape, because SQLite materializes every uncorrelated `IN (subquery)` list in full before using any: in an
  * AND, the single narrowest clause (selectivity.ts) becomes `r.rid IN (index lookup)` and produces the

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { IndexValue } from '../index-values.js';
+import type { IndexValue } from '../../vocabulary/index-values.js';
 import { INDEX_KINDS, INDEX_TABLES, type IndexKind } from './schema.js';
 
 /** The value columns of each index table, in insert order (after rid, param, grp). */

@@ -1,8 +1,7 @@
 import { badRequest } from '../../fhir/outcome.js';
-import type { Clause, Prefix, SearchParamType } from '../../search/plan.js';
+import type { Clause, Prefix, SearchParamType } from '../../vocabulary/plan.js';
 import { INDEX_KINDS, INDEX_TABLES, type IndexKind } from './schema.js';
 import type { Binder } from './binder.js';
-import { normalizeString } from '../../search/normalize.js';
 
 /** A leaf clause: one condition on the index rows of one parameter. */
 export type Leaf = Extract<Clause, { kind: 'string' | 'token' | 'range' | 'reference' | 'uri' }>;
@@ -79,16 +78,19 @@ function startsWith(col: string, v: string, prefix: string, b: Binder): string {
 
 /**
  * A condition on one index row aliased `a`, including its param, following the leaf semantics on `Clause`
- * (search/plan.ts); user values are bound.
+ * (vocabulary/plan.ts); user values are bound.
  */
 export function leafPredicate(c: Leaf, a: string, b: Binder): string {
   const conds = [`${a}.param = ${b.bind(c.param.code)}`];
   switch (c.kind) {
     case 'string': {
       const v = b.bind(c.value);
-      // `:exact` goes through the (param, value) index on the folded form, then compares the exact text;
-      // folding is the same function the indexer used, so every exact match is among those rows.
-      if (c.mode === 'exact') conds.push(`${a}.value = ${b.bind(normalizeString(c.value))}`, `${a}.exact = ${v}`);
+      // `:exact` goes through the (param, value) index on the folded form the parser computed, then compares the
+      // exact text; folding is the same function the indexer used, so every exact match is among those rows.
+      if (c.mode === 'exact') {
+        if (c.folded !== undefined) conds.push(`${a}.value = ${b.bind(c.folded)}`);
+        conds.push(`${a}.exact = ${v}`);
+      }
       else if (c.mode === 'prefix') {
         conds.push(startsWith(`${a}.value`, v, c.value, b));
       } else conds.push(`instr(${a}.value, ${v}) > 0`);

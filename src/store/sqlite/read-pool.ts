@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { FhirError } from '../../fhir/outcome.js';
 import type { HistoryScope, Page, PageRequest, StoredVersion } from '../port.js';
-import type { StoreQuery } from '../../search/plan.js';
+import type { StoreQuery } from '../../vocabulary/plan.js';
 import type { ReadReply, ReadRequest, ReadWorkerData, ReadWorkerReady } from './read-protocol.js';
 
 type Pending = { resolve: (page: Page<StoredVersion>) => void; reject: (err: unknown) => void };

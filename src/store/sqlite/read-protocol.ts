@@ -1,6 +1,6 @@
 import type { OperationOutcome } from 'fhir/r4.js';
 import type { HistoryScope, Page, PageRequest, StoredVersion } from '../port.js';
-import type { StoreQuery } from '../../search/plan.js';
+import type { StoreQuery } from '../../vocabulary/plan.js';
 
 /** What a read worker is started with. */
 export interface ReadWorkerData {

@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 /** The schema version this code writes and expects; bump it with a migration step in `migrate`. */
 export const SCHEMA_VERSION = 4;
 
-/** The index table for each IndexValue kind (store/index-values.ts); one table per kind keeps rows narrow. */
+/** The index table for each IndexValue kind (vocabulary/index-values.ts); one table per kind keeps rows narrow. */
 export const INDEX_TABLES = {
   string: 'idx_string',
   token: 'idx_token',

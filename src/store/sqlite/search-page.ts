@@ -1,6 +1,6 @@
 import { badRequest } from '../../fhir/outcome.js';
 import type { Page, StoredVersion } from '../port.js';
-import type { StoreQuery } from '../../search/plan.js';
+import type { StoreQuery } from '../../vocabulary/plan.js';
 import { Binder, limitClause } from './binder.js';
 import { compileClause, sortExpression } from './compile.js';
 import { decodeCursor, encodeCursor, type Cursor, type KeyValue } from './cursor.js';

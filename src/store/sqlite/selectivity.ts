@@ -1,4 +1,4 @@
-import type { Clause } from '../../search/plan.js';
+import type { Clause } from '../../vocabulary/plan.js';
 
 /** Rank of a clause that cannot drive a query: it only makes sense as a check on a given candidate. */
 export const NOT_DRIVING = Number.POSITIVE_INFINITY;

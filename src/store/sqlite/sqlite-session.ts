@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { VersionConflict, type HistoryScope, type Page, type PageRequest, type StoredVersion, type VersionWrite } from '../port.js';
-import type { StoreQuery } from '../../search/plan.js';
+import type { StoreQuery } from '../../vocabulary/plan.js';
 import { historyPage } from './history.js';
 import { prepareIndexWriter } from './index-writer.js';
 import { searchPage } from './search-page.js';
@@ -31,20 +31,6 @@ export class SqliteSession {
   read(type: string, id: string): StoredVersion | undefined {
     const row = this.readStmt.get(type, id) as VersionRow | undefined;
     return row === undefined ? undefined : toVersion(row);
-  }
-
-  /** Current versions of the given references that exist, in request order, each at most once. */
-  readMany(refs: { resourceType: string; id: string }[]): StoredVersion[] {
-    const seen = new Set<string>();
-    const out: StoredVersion[] = [];
-    for (const ref of refs) {
-      const key = `${ref.resourceType}/${ref.id}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const v = this.read(ref.resourceType, ref.id);
-      if (v !== undefined) out.push(v);
-    }
-    return out;
   }
 
   /** One version of a resource, or undefined. */

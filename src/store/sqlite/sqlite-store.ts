@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type {
   HistoryScope, IndexMaintenance, Page, PageRequest, ResourceStore, StoreCapabilities, StoredVersion, VersionWrite,
 } from '../port.js';
-import type { StoreQuery } from '../../search/plan.js';
+import type { StoreQuery } from '../../vocabulary/plan.js';
 import { Checkpointer } from './checkpointer.js';
 import { Mutex } from './mutex.js';
 import { openReader, tuneConnection } from './connection.js';
@@ -37,7 +37,11 @@ export interface SqliteStoreOptions {
   checkpointWorker?: boolean;
 }
 
-const CAPABILITIES: StoreCapabilities = { transactions: true, name: 'sqlite' };
+/** Everything the search plan can say compiles to SQL; chains stop where SQLite's expression depth would. */
+const CAPABILITIES: StoreCapabilities = Object.freeze({
+  name: 'sqlite', transactions: true, maxChainDepth: 4, reverseChains: true, composite: true, accurateTotals: true,
+  sortTypes: Object.freeze(['string', 'token', 'date', 'number', 'quantity', 'uri', 'reference'] as const),
+});
 
 /** Default page cache of the read connection, which serves every read and search. */
 const DEFAULT_READ_CACHE_MIB = 512;
@@ -66,6 +70,8 @@ interface PendingWrite {
  * outside a transaction runs on a separate read-only connection, so it sees only committed data.
  */
 export class SqliteStore implements ResourceStore, IndexMaintenance {
+  /** What the SQLite store carries: the whole search plan and atomic transactions. */
+  static readonly CAPABILITIES = CAPABILITIES;
   readonly capabilities = CAPABILITIES;
   private readonly mutex = new Mutex();
   private closed = false;
@@ -196,12 +202,6 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
     return this.reader.read(resourceType, id);
   }
 
-  /** Current versions of the references that exist. */
-  async readMany(refs: { resourceType: string; id: string }[]): Promise<StoredVersion[]> {
-    this.assertOpen();
-    return this.reader.readMany(refs);
-  }
-
   /** One version (FHIR R4 http.html#vread). */
   async vread(resourceType: string, id: string, versionId: string): Promise<StoredVersion | undefined> {
     this.assertOpen();
@@ -245,6 +245,14 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
     });
     await this.durable();
     return result;
+  }
+
+  /**
+   * SQLite has one writer: a transaction holds the write lock (BEGIN IMMEDIATE, across processes too) from the
+   * check to the write, so every serialized section is serialized against every other writer, whatever its key.
+   */
+  serialized<T>(_key: string, work: (tx: ResourceStore) => Promise<T>): Promise<T> {
+    return this.transaction(work);
   }
 
   /** True when both connections answer a trivial query. */
@@ -305,10 +313,6 @@ class SqliteTransaction implements ResourceStore {
     return this.session.read(this.check(resourceType), id);
   }
 
-  async readMany(refs: { resourceType: string; id: string }[]): Promise<StoredVersion[]> {
-    return this.session.readMany(this.check(refs));
-  }
-
   async vread(resourceType: string, id: string, versionId: string): Promise<StoredVersion | undefined> {
     return this.session.vread(this.check(resourceType), id, versionId);
   }
@@ -323,6 +327,11 @@ class SqliteTransaction implements ResourceStore {
 
   /** Nested transactions run inline, inside the enclosing one. */
   async transaction<T>(work: (tx: ResourceStore) => Promise<T>): Promise<T> {
+    return work(this.check(this));
+  }
+
+  /** The enclosing transaction already holds the write lock. */
+  async serialized<T>(_key: string, work: (tx: ResourceStore) => Promise<T>): Promise<T> {
     return work(this.check(this));
   }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createIndexer } from '../../../src/search/extract.js';
-import type { IndexValue } from '../../../src/store/index-values.js';
+import type { IndexValue } from '../../../src/vocabulary/index-values.js';
 import { BASE, example, testRegistry } from './fixtures.js';
 
 const indexer = createIndexer(testRegistry(), { baseUrl: BASE });

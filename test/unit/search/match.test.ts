@@ -6,9 +6,10 @@ import { matches, memoryMatchContext, rangeMatches, type MatchResource } from '.
 import { patientCompartmentClause, compartmentParams } from '../../../src/search/compartment.js';
 import { printClause } from '../../../src/search/print.js';
 import { BASE, example, testRegistry } from './fixtures.js';
+import { ALL_SEARCH_FEATURES } from '../../support/search-capabilities.js';
 
 const indexer = createIndexer(testRegistry(), { baseUrl: BASE });
-const opts = { baseUrl: BASE, strict: true, defaultCount: 20, maxCount: 100, now: Date.parse('2025-01-01T00:00:00Z') };
+const opts = { baseUrl: BASE, strict: true, defaultCount: 20, maxCount: 100, now: Date.parse('2025-01-01T00:00:00Z'), capabilities: ALL_SEARCH_FEATURES };
 
 const patient = example('Patient-example.json') as MatchResource;
 const weight = example('Observation-example.json') as MatchResource;

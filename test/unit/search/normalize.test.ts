@@ -4,7 +4,7 @@ import {
   dateRange, numberRange, jsonNumberRange, normalizeReference, normalizeString, parseTokenQuery, periodRange, splitEscaped,
   unescapeSearch,
 } from '../../../src/search/normalize.js';
-import { OPEN_END } from '../../../src/store/index-values.js';
+import { OPEN_END } from '../../../src/vocabulary/index-values.js';
 
 const ms = (iso: string) => Date.parse(iso);
 

@@ -4,8 +4,9 @@ import { parseSearch, type ParseOptions } from '../../../src/search/parse.js';
 import { printPlan, printClause } from '../../../src/search/print.js';
 import { FhirError } from '../../../src/fhir/outcome.js';
 import { BASE, testRegistry } from './fixtures.js';
+import { ALL_SEARCH_FEATURES } from '../../support/search-capabilities.js';
 
-const opts: ParseOptions = { baseUrl: BASE, strict: true, defaultCount: 20, maxCount: 100, now: Date.parse('2025-01-01T00:00:00Z') };
+const opts: ParseOptions = { baseUrl: BASE, strict: true, defaultCount: 20, maxCount: 100, now: Date.parse('2025-01-01T00:00:00Z'), capabilities: ALL_SEARCH_FEATURES };
 const where = (type: string, q: [string, string][], o: Partial<ParseOptions> = {}) => {
   const w = parseSearch(testRegistry(), type ? [type] : [], q, { ...opts, ...o }).where;
   return w ? printClause(w) : '';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createIndexer } from '../../../src/search/extract.js';
 import { EXAMPLES_DIR, example, testRegistry, BASE } from './fixtures.js';
-import type { IndexValue } from '../../../src/store/index-values.js';
+import type { IndexValue } from '../../../src/vocabulary/index-values.js';
 
 interface OfficialSp { url: string; code: string; type: string; base: string[]; target?: string[]; expression?: string }
 

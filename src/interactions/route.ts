@@ -1,7 +1,7 @@
 import { badRequest, notFound } from '../fhir/outcome.js';
 import type { FhirError } from '../fhir/outcome.js';
 import { isValidId } from '../fhir/ids.js';
-import type { RouteShape } from '../interactions/table.js';
+import type { RouteShape } from '../vocabulary/interaction.js';
 
 /** A FHIR URL path decomposed (FHIR R4 http.html#general). */
 export interface RouteMatch {

@@ -7,7 +7,7 @@
 /** FHIR R4 SearchParameter.type. */
 export type SearchParamType = 'number' | 'date' | 'string' | 'token' | 'reference' | 'composite' | 'quantity' | 'uri' | 'special';
 
-/** Which index rows a clause reads: the param code (see store/index-values.ts for synthetic codes) and its type. */
+/** Which index rows a clause reads: the param code (see index-values.ts for synthetic codes) and its type. */
 export interface ParamRef {
   code: string;
   type: SearchParamType;
@@ -44,7 +44,11 @@ export type Clause =
   | { kind: 'and' | 'or'; clauses: Clause[] }
   | { kind: 'not'; clause: Clause }
   | { kind: 'missing'; param: ParamRef; missing: boolean }
-  | { kind: 'string'; param: ParamRef; mode: 'prefix' | 'exact' | 'contains'; value: string }
+  | {
+      kind: 'string'; param: ParamRef; mode: 'prefix' | 'exact' | 'contains'; value: string;
+      /** For `exact`: the value folded as for `prefix` (normalized once, by the parser), so a store can use its folded index first. */
+      folded?: string;
+    }
   | { kind: 'token'; param: ParamRef; system?: string | null; code?: string }
   | {
       kind: 'range'; param: ParamRef; prefix: Prefix; low: number; high: number;
@@ -94,4 +98,22 @@ export interface SearchPlan extends StoreQuery {
   elements?: string[];
   /** The parameters actually applied, in canonical order, for the `self` link. */
   applied: [string, string][];
+}
+
+/**
+ * The search features a store's compiler can carry. The parser, the search service and the CapabilityStatement
+ * consult them up front, so an unsupported feature is refused with a clear OperationOutcome before any store
+ * is called (DESIGN principle 3).
+ */
+export interface SearchCapabilities {
+  /** The deepest nesting of chained parameters and `_has` a query may use (each link counts one). */
+  maxChainDepth: number;
+  /** `_has` (reverse chaining, search.html#has). */
+  reverseChains: boolean;
+  /** Composite parameters (search.html#composite). */
+  composite: boolean;
+  /** Parameter types `_sort` can order by (`_id` and `_lastUpdated` always work). */
+  sortTypes: readonly SearchParamType[];
+  /** `_total=accurate`: exact counts (otherwise totals are left out). */
+  accurateTotals: boolean;
 }

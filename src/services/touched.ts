@@ -1,0 +1,45 @@
+import type { TouchedResource } from '../vocabulary/access.js';
+import type { StoredVersion } from '../vocabulary/versions.js';
+import { compartmentParams } from '../search/index.js';
+import type { Indexer } from './ports.js';
+
+/**
+ * Describes the resources an interaction returned or wrote, for the audit record (DESIGN principle 8): type, id,
+ * version, and the Patients whose compartment (FHIR R4 compartmentdefinition-patient.html) each one is in. The
+ * compartment is worked out from the stored JSON only when someone asks, so a read that nobody audits never
+ * parses its resource.
+ */
+export class TouchedResources {
+  constructor(private readonly indexer: Indexer) {}
+
+  /** One stored version; for a deletion tombstone pass the JSON of the version it deleted as `contentJson`. */
+  of(v: StoredVersion, contentJson: string = v.json): TouchedResource {
+    let patients: readonly string[] | undefined;
+    const compute = (): readonly string[] => this.patientsOf(v.resourceType, v.id, contentJson);
+    return {
+      resourceType: v.resourceType,
+      id: v.id,
+      versionId: v.versionId,
+      lastUpdated: v.lastUpdated,
+      get patients() {
+        patients ??= compute();
+        return patients;
+      },
+    };
+  }
+
+  /** Every version in `list`. */
+  all(list: readonly StoredVersion[]): TouchedResource[] {
+    return list.map((v) => this.of(v));
+  }
+
+  private patientsOf(type: string, id: string, json: string): readonly string[] {
+    if (type === 'Patient') return [id];
+    const params = compartmentParams(type);
+    if (params.length === 0 || json === '') return [];
+    const rows = this.indexer.extract(JSON.parse(json) as { resourceType: string }, new Set(params));
+    const ids = new Set<string>();
+    for (const r of rows) if (r.kind === 'reference' && r.targetType === 'Patient' && r.targetId) ids.add(r.targetId);
+    return [...ids];
+  }
+}

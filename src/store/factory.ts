@@ -1,0 +1,37 @@
+import type { Config } from '../config.js';
+import type { ResourceStore } from './port.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
+
+/** A store chosen from the configuration, with what start-up needs to know about it. */
+export interface OpenedStore {
+  store: ResourceStore;
+  /** Resolves when the store is ready to answer at full speed (SQLite: read workers open and warm). */
+  ready(): Promise<{ warmedBytes: number; ms: number }>;
+  /** What to log about the store at start (never credentials). */
+  description: Record<string, unknown>;
+}
+
+/** How the store is used: the server runs the background helpers (read workers, checkpoints); CLI tools do not. */
+export type StoreRole = 'server' | 'tool';
+
+/** Opens the store the configuration names (DESIGN principle 9: chosen once, in the composition root). */
+export function openStore(config: Config, role: StoreRole): OpenedStore {
+  switch (config.store) {
+    case 'sqlite': {
+      const s = config.sqlite;
+      const server = role === 'server';
+      const store = SqliteStore.open({
+        dataDir: config.dataDir, synchronous: s.sync, readCacheMiB: s.cacheMiB,
+        readWorkers: server ? s.readWorkers : 0, prewarm: server && s.prewarm, checkpointWorker: server,
+      });
+      return {
+        store,
+        ready: async () => {
+          const warm = await store.ready();
+          return { warmedBytes: warm.bytes, ms: warm.ms };
+        },
+        description: { store: 'sqlite', dataDir: config.dataDir, readWorkers: server ? s.readWorkers : 0 },
+      };
+    }
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Who is calling and what they may do: the authentication context, the access decision and the audit event,
+ * shared by the HTTP layer (which authenticates), the interaction pipeline (which asks and records), the
+ * services (which apply the restriction) and the auth and audit modules (which implement the ports).
+ */
+import type { AuditAction, Interaction, Permission } from './interaction.js';
+import type { Clause } from './plan.js';
+
+/** A SMART scope turned into a grant (scopes-and-launch-context). */
+export interface ScopeGrant {
+  context: 'patient' | 'user' | 'system';
+  resourceType: string | '*';
+  /** SMART v2 permission letters (`c r u d s`). */
+  permissions: string;
+}
+
+/** Who is calling, parsed once per request from the token (anonymous until SMART lands). */
+export interface AuthContext {
+  anonymous: boolean;
+  subject?: string;
+  clientId?: string;
+  fhirUser?: string;
+  /** The patient in context: restricts access to that patient's compartment. */
+  patient?: string;
+  grants: readonly ScopeGrant[];
+  tokenId?: string;
+}
+
+/** The principal used before authentication exists. */
+export const ANONYMOUS: AuthContext = Object.freeze({ anonymous: true, grants: Object.freeze([]) });
+
+/** Where a request came from, for the audit record (never for the log). */
+export interface ClientInfo {
+  /** The peer's network address as the socket saw it. */
+  address?: string;
+  userAgent?: string;
+}
+
+/**
+ * A per-type access restriction (the patient compartment, granular scope queries): a clause ANDed into
+ * every read and search of that type. Types it returns undefined for are not restricted.
+ */
+export type Restriction = (resourceType: string) => Clause | undefined;
+
+/** What the access-decision hook sees about one interaction (one per Bundle entry too). */
+export interface InteractionContext {
+  requestId: string;
+  principal: AuthContext;
+  interaction: Interaction;
+  /**
+   * The SMART permission letters the interaction needs on `resourceType`, from the interaction table row
+   * (conditional forms add `s`; operations declare their own). Empty when it touches no resource data itself.
+   */
+  permissions: readonly Permission[];
+  /** True for administrative operations (`$reindex`): they need a system-level grant. */
+  admin?: boolean;
+  /** `$name` for operations. */
+  operation?: string;
+  resourceType?: string;
+  id?: string;
+  /** The patient whose compartment the request targets, when it does (`Patient/123/Observation`). */
+  compartmentPatient?: string;
+  client: ClientInfo;
+}
+
+/** The answer of the access-decision hook; `restrict` is ANDed into every read, search and conditional match. */
+export interface Decision {
+  allow: boolean;
+  restrict?: Restriction;
+  reason?: string;
+}
+
+/** The access-decision hook: called exactly once before every interaction. */
+export interface AccessPolicy {
+  decide(ctx: InteractionContext): Promise<Decision>;
+}
+
+/** A resource an interaction read or wrote, for the audit record (never for the log). */
+export interface TouchedResource {
+  resourceType: string;
+  id: string;
+  versionId?: string;
+  /** When that version was written (ISO instant). */
+  lastUpdated?: string;
+  /** The ids of the Patients whose compartment the resource is in (computed on first use). */
+  readonly patients: readonly string[];
+}
+
+/** One access to record: who did what to which resource, when, and how it ended. */
+export interface AccessEvent {
+  context: InteractionContext;
+  action: AuditAction | null;
+  /** HTTP status of the interaction (success or failure). */
+  status: number;
+  /** Time the interaction started (ISO instant). */
+  recorded: string;
+  durationMs: number;
+  /** The search or operation parameters as sent (for `entity.query`); absent for other interactions. */
+  query?: [string, string][];
+  /** Resources returned or written (for the audit trail, never for logs). */
+  touched: readonly TouchedResource[];
+}
+
+/** The audit hook: called exactly once after every interaction, success or failure. */
+export interface Auditor {
+  record(event: AccessEvent): Promise<void>;
+}
