@@ -90,7 +90,7 @@ export function createApp(opts: AppOptions): VestaApp {
   const deps: Deps = {
     hooks, table, bundles, touched,
     reindex: new ReindexService(store, indexer, validator.resourceTypes, clock, ids, opts.log),
-    config, store, resources, reads, history, search, conditional, searchEngine: engine, validator, elements,
+    config, store, resources, reads, history, search, searchEngine: engine, validator, elements,
     resourceTypes: types, clock, ids,
     capabilityStatement: () => JSON.parse(capabilityText) as Record<string, unknown>,
   };

@@ -18,12 +18,6 @@ export type IdGenerator = () => string;
 /** Random UUID ids: unguessable, so ids leak nothing about volume or order. */
 export const uuidIds: IdGenerator = () => randomUUID();
 
-/** Sequential ids for tests (`prefix1`, `prefix2`, ...). */
-export function sequentialIds(prefix = 'id'): IdGenerator {
-  let n = 0;
-  return () => `${prefix}${++n}`;
-}
-
 /** The current time; injected so tests can fix it. */
 export type Clock = () => Date;
 

@@ -2,7 +2,6 @@ import type { Config } from '../config.js';
 import type { ElementIndex } from '../fhir/element-index.js';
 import type { Clock, IdGenerator } from '../fhir/ids.js';
 import type { BundleService } from '../services/bundle-service.js';
-import type { ConditionalMatcher } from '../services/conditional.js';
 import type { HistoryService } from '../services/history-service.js';
 import type { ReadService } from '../services/read-service.js';
 import type { ReindexService } from '../services/reindex-service.js';
@@ -48,7 +47,6 @@ export interface Deps {
   reads: ReadService;
   history: HistoryService;
   search: SearchService;
-  conditional: ConditionalMatcher;
   bundles: BundleService;
   searchEngine: SearchEngine;
   reindex: ReindexService;

@@ -40,6 +40,8 @@ interface TxEntry extends PlannedEntry {
   matched?: string | null;
   /** A create validated and indexed before the write lock (every reference of it was known). */
   prepared?: PreparedVersion;
+  /** True while it refers to conditional entries whose fullUrl's meaning is not known yet. */
+  waiting?: boolean;
 }
 
 /** The data services bound to a store view (a transaction's), with side effects held until `afterCommit` runs. */
@@ -117,14 +119,12 @@ export class BundleService {
     const refs = new ReferenceTable();
     const entries = plan.entries.map((e) => this.assign(e, refs));
     const pending = new Map(entries.flatMap((w) => (w.conditional && w.method !== 'DELETE' && w.fullUrl !== undefined ? [[w.fullUrl, w] as const] : [])));
+    // One walk per entry rewrites what is known; creates whose references are all known are validated and indexed
+    // here, outside the write lock.
     for (const w of entries) {
-      checkPlaceholders(w, refs, pending);
-      if (w.index > 0 && w.index % YIELD_EVERY === 0) await pause();
-    }
-    // Validation and index extraction of creates whose references are all known happen here, outside the write lock.
-    for (const w of entries) {
-      if (w.createId !== undefined && !w.conditional && this.unresolved(w, refs, pending).length === 0 && !hasConditionalReferences(w.body)) {
-        rewrite(w, refs);
+      const settled = settle(w, refs, pending);
+      w.waiting = settled.waiting.length > 0;
+      if (w.createId !== undefined && !w.conditional && !w.waiting && !settled.conditionalReferences) {
         try {
           w.prepared = base.resources.prepareCreate(w.path, w.body, w.createId);
         } catch (e) {
@@ -142,12 +142,14 @@ export class BundleService {
         const w = entries[index];
         if (++count % YIELD_EVERY === 0) await pause();
         let problem: FhirError | undefined;
-        try {
-          for (const target of this.unresolved(w, refs, pending)) await this.decide(target, refs, pending, scope, restrict, new Set([w]));
-          if (!w.prepared) rewrite(w, refs);
-        } catch (e) {
-          if (!(e instanceof FhirError)) throw e;
-          problem = e;
+        if (w.waiting) {
+          try {
+            for (const target of settle(w, refs, pending).waiting) await this.decide(target, refs, pending, scope, restrict, new Set([w]));
+            settle(w, refs, pending);
+          } catch (e) {
+            if (!(e instanceof FhirError)) throw e;
+            problem = e;
+          }
         }
         let result: FhirResult;
         try {
@@ -195,23 +197,6 @@ export class BundleService {
     return w;
   }
 
-  /** The conditional entries whose fullUrl `w` (its URL, criteria or resource) refers to and whose meaning is not known yet. */
-  private unresolved(w: TxEntry, refs: ReferenceTable, pending: ReadonlyMap<string, TxEntry>): TxEntry[] {
-    const out: TxEntry[] = [];
-    const consider = (ref: string, fullUrl?: string): void => {
-      if (refs.resolve(ref, fullUrl) !== undefined) return;
-      const target = pending.get(ref);
-      if (target && !target.decided && target !== w && !out.includes(target)) out.push(target);
-    };
-    consider(w.path);
-    for (const [, v] of criteriaPairs(w)) consider(v);
-    rewriteReferences(w.body, (ref) => {
-      consider(ref, w.fullUrl);
-      return undefined;
-    });
-    return out;
-  }
-
   /**
    * Evaluates a conditional create, update or patch's criteria before its turn, because an entry that runs
    * earlier refers to its fullUrl; records what the fullUrl means and pins the entry to that decision.
@@ -225,7 +210,7 @@ export class BundleService {
       throw badRequest('Conditional entries refer to each other\'s fullUrl in a circle; their criteria cannot be evaluated', [`Bundle.entry[${t.index}].fullUrl`]);
     }
     stack.add(t);
-    for (const u of this.unresolvedCriteria(t, refs, pending)) await this.decide(u, refs, pending, scope, restrict, stack);
+    for (const u of waitingCriteria(t, refs, pending)) await this.decide(u, refs, pending, scope, restrict, stack);
     const type = t.path;
     const kind = t.conditional!;
     try {
@@ -255,11 +240,6 @@ export class BundleService {
     } finally {
       stack.delete(t);
     }
-  }
-
-  /** The undecided conditional entries whose fullUrl `t`'s own criteria name. */
-  private unresolvedCriteria(t: TxEntry, refs: ReferenceTable, pending: ReadonlyMap<string, TxEntry>): TxEntry[] {
-    return this.unresolved({ ...t, path: '', body: undefined }, refs, pending).filter((u) => u !== t);
   }
 
   /** The call for an entry at its turn, honouring what an earlier evaluation of its criteria decided. */
@@ -316,43 +296,60 @@ function checkBatchEntry(entry: PlannedEntry, fullUrls: ReadonlySet<string>): vo
   });
 }
 
-/** Placeholders that no entry declares as its fullUrl fail the transaction before anything runs. */
-function checkPlaceholders(w: TxEntry, refs: ReferenceTable, pending: ReadonlyMap<string, TxEntry>): void {
-  const known = (ref: string): boolean => refs.resolve(ref, w.fullUrl) !== undefined || pending.has(ref);
-  if (isPlaceholder(w.path) && !known(w.path)) {
-    throw badRequest('request.url names a placeholder that no entry of the Bundle declares as fullUrl', [`Bundle.entry[${w.index}].request.url`]);
-  }
-  rewriteReferences(w.body, (ref, at) => {
-    if (isPlaceholder(ref) && !known(ref)) {
-      throw badRequest('The reference names a placeholder that no entry of the Bundle declares as fullUrl', [`Bundle.entry[${w.index}].resource.${at()}`]);
-    }
-    return undefined;
-  });
+/** What one walk over an entry found: the conditional entries it waits for, and whether it holds conditional references. */
+interface Settled {
+  waiting: TxEntry[];
+  conditionalReferences: boolean;
 }
 
-/** Rewrites the entry's URL, criteria and every reference in its resource to the ids known now. */
-function rewrite(w: TxEntry, refs: ReferenceTable): void {
-  const target = refs.resolve(w.path, undefined);
-  if (target !== undefined) w.path = target;
+/**
+ * One walk over a transaction entry: rewrites its URL, its criteria and every reference in its resource (narrative
+ * included) to the ids known now; lists the undecided conditional entries whose fullUrl it names; flags
+ * conditional references; and fails on a placeholder no entry declares as its fullUrl.
+ */
+function settle(w: TxEntry, refs: ReferenceTable, pending: ReadonlyMap<string, TxEntry>): Settled {
+  const out: Settled = { waiting: [], conditionalReferences: false };
+  const waitFor = (ref: string): boolean => {
+    const target = pending.get(ref);
+    if (!target || target === w || target.decided) return false;
+    if (!out.waiting.includes(target)) out.waiting.push(target);
+    return true;
+  };
+  const local = refs.resolve(w.path, undefined);
+  if (local !== undefined) w.path = local;
+  else if (isPlaceholder(w.path) && !waitFor(w.path)) {
+    throw badRequest('request.url names a placeholder that no entry of the Bundle declares as fullUrl', [`Bundle.entry[${w.index}].request.url`]);
+  }
   for (const pair of w.query) {
-    const local = refs.resolve(pair[1], undefined);
-    if (local !== undefined) pair[1] = local;
+    const resolved = refs.resolve(pair[1], undefined);
+    if (resolved !== undefined) pair[1] = resolved;
+    else waitFor(pair[1]);
   }
   if (w.method === 'POST' && w.conditions.ifNoneExist !== undefined) {
     const pairs = criteriaPairs(w);
     const mapped = pairs.map(([k, v]): [string, string] => [k, refs.resolve(v, undefined) ?? v]);
-    if (mapped.some(([, v], i) => v !== pairs[i][1])) w.conditions = { ...w.conditions, ifNoneExist: new URLSearchParams(mapped).toString() };
+    for (const [, v] of mapped) waitFor(v);
+    if (mapped.some(([, v], i) => v !== pairs[i]![1])) w.conditions = { ...w.conditions, ifNoneExist: new URLSearchParams(mapped).toString() };
   }
-  rewriteReferences(w.body, (ref) => refs.resolve(ref, w.fullUrl), (div) => refs.narrative(div));
+  rewriteReferences(w.body, (ref, at) => {
+    const resolved = refs.resolve(ref, w.fullUrl);
+    if (resolved !== undefined) return resolved;
+    if (waitFor(ref)) return undefined;
+    if (ref.includes('?')) out.conditionalReferences = true;
+    else if (isPlaceholder(ref)) {
+      throw badRequest('The reference names a placeholder that no entry of the Bundle declares as fullUrl', [`Bundle.entry[${w.index}].resource.${at()}`]);
+    }
+    return undefined;
+  }, (div) => refs.narrative(div));
+  return out;
 }
 
-function hasConditionalReferences(body: unknown): boolean {
-  let found = false;
-  rewriteReferences(body, (ref) => {
-    if (ref.includes('?')) found = true;
-    return undefined;
+/** The undecided conditional entries whose fullUrl `t`'s own criteria name. */
+function waitingCriteria(t: TxEntry, refs: ReferenceTable, pending: ReadonlyMap<string, TxEntry>): TxEntry[] {
+  return criteriaPairs(t).flatMap(([, v]) => {
+    const target = refs.resolve(v, undefined) === undefined ? pending.get(v) : undefined;
+    return target && !target.decided && target !== t ? [target] : [];
   });
-  return found;
 }
 
 /** The one resource a single-resource result (read, write, conditional match) carries, if it is one. */

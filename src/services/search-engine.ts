@@ -28,7 +28,7 @@ export function createSearchEngine(
       }
     }
   }
-  const chaining = `Chaining${capabilities.reverseChains ? ' and _has are' : ' is'} supported, up to ${capabilities.maxChainDepth} links.`;
+  const chaining = `Chaining${capabilities.reverseChains ? ' and _has are' : ' is'} supported, up to ${capabilities.maxChainDepth} link${capabilities.maxChainDepth === 1 ? "" : "s"}.`;
   return {
     parse: (types, query, opts) =>
       parseSearch(registry, types, query, {

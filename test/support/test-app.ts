@@ -11,6 +11,7 @@ import type { Config } from '../../src/config.js';
 import type { Logger } from 'winston';
 import { createLogger } from '../../src/logging/logger.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { ResourceStore } from '../../src/store/port.js';
 
 /** A running Vesta on an ephemeral port with a temporary data directory. */
 export interface TestServer {
@@ -32,7 +33,11 @@ export function steppingClock(start = Date.parse('2024-01-01T00:00:00.000Z')): (
 
 /** Starts Vesta for a test; pass overrides for config or dependencies (policy, auditor, clock, ids...). */
 export async function startTestServer(
-  overrides: { config?: Partial<Config>; env?: NodeJS.ProcessEnv; log?: Logger } & Partial<Omit<AppOptions, 'config' | 'store' | 'log'>> = {},
+  overrides: {
+    config?: Partial<Config>; env?: NodeJS.ProcessEnv; log?: Logger;
+    /** Hands the app a store built over the test's SQLite store (a store with fewer capabilities, say). */
+    wrapStore?: (store: SqliteStore) => ResourceStore;
+  } & Partial<Omit<AppOptions, 'config' | 'store' | 'log'>> = {},
 ): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vesta-test-'));
   // One read worker: end-to-end tests go through the same worker path as the server (main.ts).
@@ -51,8 +56,8 @@ export async function startTestServer(
     ...loadConfig({ VESTA_DATA_DIR: dataDir, VESTA_BASE_URL: base, ...(overrides.env ?? {}) }),
     ...(overrides.config ?? {}),
   };
-  const { config: _c, env: _e, log: _l, ...deps } = overrides;
-  const app = createApp({ ...deps, config, store, log });
+  const { config: _c, env: _e, log: _l, wrapStore, ...deps } = overrides;
+  const app = createApp({ ...deps, config, store: wrapStore ? wrapStore(store) : store, log });
   await app.ready;
   adopt(app.http);
   listener = app.http;
