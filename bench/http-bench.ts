@@ -11,7 +11,7 @@ import { preloadPatients } from './lib/preload.js';
 import { fmt, formatTable, machineInfo } from './lib/report.js';
 import { startServer, type ServerHandle, type ServerSpec } from './lib/server-process.js';
 import { loadBenchSettings, type BenchSettings } from './lib/settings.js';
-import { ceilingSpec, isBuilt, vestaSpec } from './lib/targets.js';
+import { ceilingSpec, isBuilt, vestaVariants } from './lib/targets.js';
 import { VersionPool } from './lib/version-pool.js';
 import { createWorkload, readWorkload, updateWorkload } from './lib/workloads.js';
 
@@ -20,7 +20,7 @@ export { preloadPatients, type PreloadResult, type StoredPatient } from './lib/p
 export { formatTable, fmt, machineInfo } from './lib/report.js';
 export { startServer, withServer, type ServerHandle, type ServerSpec } from './lib/server-process.js';
 export { loadBenchSettings, type BenchSettings } from './lib/settings.js';
-export { ceilingSpec, vestaSpec, isBuilt, repoRoot } from './lib/targets.js';
+export { ceilingSpec, vestaSpec, vestaVariants, isBuilt, repoRoot } from './lib/targets.js';
 export { generatePatient, generatePatients, Rng } from './lib/generate.js';
 export { VersionPool } from './lib/version-pool.js';
 export { httpRequest, type HttpResponse } from './lib/http-request.js';
@@ -104,16 +104,16 @@ function median(results: LoadResult[]): LoadResult | undefined {
   return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
-/** The comparison table: ceiling and Vesta throughput, their ratio, Vesta latency and the target. */
-export function httpBenchTable(ceiling: ServerRun, vesta: ServerRun): string {
-  const rows = WORKLOADS.map((w) => {
+/** The comparison table: ceiling and each Vesta variant's throughput, their ratio, latency and the target. */
+export function httpBenchTable(ceiling: ServerRun, variants: readonly ServerRun[]): string {
+  const rows = WORKLOADS.flatMap((w) => variants.map((vesta) => {
     const c = ceiling.results[w];
     const v = vesta.results[w];
     const ratio = c && v && c.requestsPerSec > 0 ? v.requestsPerSec / c.requestsPerSec : undefined;
     const met = ratio === undefined ? 'n/a' : ratio >= TARGET_RATIOS[w] ? 'yes' : 'NO';
-    return [w, fmt(c?.requestsPerSec), fmt(v?.requestsPerSec), fmt(ratio, 2), fmt(v?.latencyP50Ms, 1), fmt(v?.latencyP99Ms, 1), `>= ${TARGET_RATIOS[w]}`, met];
-  });
-  return formatTable(['workload', 'ceiling req/s', 'vesta req/s', 'ratio', 'vesta p50 ms', 'vesta p99 ms', 'target ratio', 'met?'], rows);
+    return [w, vesta.name, fmt(c?.requestsPerSec), fmt(v?.requestsPerSec), fmt(ratio, 2), fmt(v?.latencyP50Ms, 2), fmt(v?.latencyP99Ms, 2), `>= ${TARGET_RATIOS[w]}`, met];
+  }));
+  return formatTable(['workload', 'server', 'ceiling req/s', 'server req/s', 'ratio', 'p50 ms', 'p99 ms', 'target ratio', 'met?'], rows);
 }
 
 function unclean(run: ServerRun): string[] {
@@ -133,7 +133,7 @@ export async function runHttpBench(settings: BenchSettings = loadBenchSettings()
     `autocannon: ${settings.connections} connections, ${settings.durationSec} s per workload (+${settings.warmupSec} s warm-up), ` +
       `${settings.rounds} round(s) (median kept), ${settings.preload} Patients preloaded`,
   );
-  const contenders: Contender[] = [ceilingSpec, vestaSpec].map((spec) => ({ spec, run: { name: spec.name, results: {} } }));
+  const contenders: Contender[] = [ceilingSpec, ...vestaVariants()].map((spec) => ({ spec, run: { name: spec.name, results: {} } }));
   try {
     for (const c of contenders) {
       if (!isBuilt(c.spec)) {
@@ -164,10 +164,10 @@ export async function runHttpBench(settings: BenchSettings = loadBenchSettings()
     await Promise.all(contenders.map((c) => c.server?.stop()));
   }
   const runs = contenders.map((c) => c.run);
-  const [ceiling, vesta] = runs as [ServerRun, ServerRun];
-  console.log(`\n${httpBenchTable(ceiling, vesta)}`);
+  const [ceiling, ...variants] = runs as [ServerRun, ...ServerRun[]];
+  console.log(`\n${httpBenchTable(ceiling, variants)}`);
   console.log(
-    `preload rate: ceiling ${fmt(ceiling.preload?.perSecond)} Patients/s, vesta ${fmt(vesta.preload?.perSecond)} Patients/s (${settings.connections} concurrent POSTs)`,
+    `preload rate (Patients/s, ${settings.connections} concurrent POSTs): ${runs.map((r) => `${r.name} ${fmt(r.preload?.perSecond)}`).join(', ')}`,
   );
   const problems = runs.flatMap(unclean);
   for (const p of problems) console.log(`PROBLEM ${p}`);

@@ -4,11 +4,13 @@ import { pathToFileURL } from 'node:url';
 import { httpRequest } from './lib/http-request.js';
 import { fmt, formatTable, machineInfo } from './lib/report.js';
 import { startServer } from './lib/server-process.js';
-import { isBuilt, vestaSpec } from './lib/targets.js';
+import { isBuilt, vestaVariants } from './lib/targets.js';
+import type { ServerSpec } from './lib/server-process.js';
 import { SYNTHEA_DIR } from '../test/support/shared-data.js';
 
 /** One measured ingest run. */
 export interface IngestResult {
+  server: string;
   clients: number;
   bundles: number;
   resources: number;
@@ -36,8 +38,8 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** Ingests every Bundle with `clients` concurrent senders into a fresh server while one reader reads Patients. */
-async function runOnce(texts: string[], clients: number): Promise<IngestResult> {
-  const server = await startServer(vestaSpec);
+async function runOnce(spec: ServerSpec, texts: string[], clients: number): Promise<IngestResult> {
+  const server = await startServer(spec);
   try {
     const seed = await httpRequest(`${server.fhirBase}/Patient`, { method: 'POST', headers: JSON_HEADERS, body: '{"resourceType":"Patient"}' });
     const patientIds = [/\/Patient\/([^/]+)\//.exec(String(seed.headers.location))![1]];
@@ -77,7 +79,7 @@ async function runOnce(texts: string[], clients: number): Promise<IngestResult> 
     await reading;
     latencies.sort((a, b) => a - b);
     return {
-      clients, bundles: texts.length, resources, seconds,
+      server: spec.name, clients, bundles: texts.length, resources, seconds,
       resourcesPerSec: resources / seconds, bundlesPerSec: texts.length / seconds,
       reads: latencies.length, readP50Ms: percentile(latencies, 50), readP99Ms: percentile(latencies, 99),
     };
@@ -94,19 +96,24 @@ async function runOnce(texts: string[], clients: number): Promise<IngestResult> 
 export async function runIngestBench(opts: IngestOptions = {}): Promise<IngestResult[]> {
   const dir = opts.dir ?? process.env.BENCH_SYNTHEA_DIR ?? SYNTHEA_DIR;
   if (!fs.existsSync(dir)) throw new Error(`${dir} is absent; the ingest bench needs the Synthea Bundles`);
-  if (!isBuilt(vestaSpec)) throw new Error('build first: npx tsc -p tsconfig.json');
+  const variants = vestaVariants();
+  if (!variants.every(isBuilt)) throw new Error('build first: npx tsc -p tsconfig.json');
   const texts = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
   const results: IngestResult[] = [];
-  for (const clients of opts.clients ?? [1, 2, 4]) results.push(await runOnce(texts, clients));
+  for (const [i, clients] of (opts.clients ?? [1, 2, 4]).entries()) {
+    // Variants take turns going first, so drift in machine load hits them alike.
+    const order = i % 2 === 0 ? variants : [...variants].reverse();
+    for (const spec of order) results.push(await runOnce(spec, texts, clients));
+  }
   return results;
 }
 
 /** The results as a Markdown table. */
 export function ingestTable(results: IngestResult[]): string {
   return formatTable(
-    ['clients', 'resources', 'seconds', 'resources/s', 'bundles/s', 'reads during ingest', 'read p50 ms', 'read p99 ms'],
+    ['server', 'clients', 'resources', 'seconds', 'resources/s', 'bundles/s', 'reads during ingest', 'read p50 ms', 'read p99 ms'],
     results.map((r) => [
-      String(r.clients), String(r.resources), fmt(r.seconds, 1), fmt(r.resourcesPerSec), fmt(r.bundlesPerSec, 1),
+      r.server, String(r.clients), String(r.resources), fmt(r.seconds, 1), fmt(r.resourcesPerSec), fmt(r.bundlesPerSec, 1),
       String(r.reads), fmt(r.readP50Ms, 1), fmt(r.readP99Ms, 1),
     ]),
   );

@@ -25,9 +25,9 @@ import type autocannon from 'autocannon';
 import { Rng } from './lib/generate.js';
 import { warmAndRun, type LoadResult } from './lib/load.js';
 import { fmt, formatTable, machineInfo } from './lib/report.js';
-import { startServer, type ServerHandle } from './lib/server-process.js';
+import { startServer, type ServerHandle, type ServerSpec } from './lib/server-process.js';
 import { loadBenchSettings } from './lib/settings.js';
-import { vestaSpec } from './lib/targets.js';
+import { vestaVariants } from './lib/targets.js';
 import { DEFAULT_SEED } from './search/generate-population.js';
 import { explainSearches, formatExplained } from './search/explain.js';
 import { searchQueries, type SearchQuery } from './search/queries.js';
@@ -46,8 +46,9 @@ export interface QueryRun {
   load?: LoadResult;
 }
 
-/** One population: its seed report and the query runs. */
+/** One population on one server (this build, or the BENCH_BASELINE build): its seed report and the query runs. */
 export interface PopulationRun {
+  server: string;
   patients: number;
   seed: SeededPopulation;
   /** VESTA_SQLITE_CACHE_MB the server ran with, and the seconds from start to ready (prewarm included). */
@@ -106,11 +107,11 @@ function cacheMiBFor(seed: SeededPopulation): number {
   return Math.max(512, Math.ceil(((seed.dbBytes + seed.walBytes) / 1024 ** 2) * 1.1));
 }
 
-/** Starts Vesta on an existing data dir (startServer's own temp dir stays unused and is removed on stop). */
-function startOn(dataDir: string, cacheMiB: number): Promise<ServerHandle> {
+/** Starts a Vesta build on an existing data dir (startServer's own temp dir stays unused and is removed on stop). */
+function startOn(spec: ServerSpec, dataDir: string, cacheMiB: number): Promise<ServerHandle> {
   return startServer({
-    ...vestaSpec, name: 'vesta-search',
-    env: (port, host, tmp) => ({ ...vestaSpec.env(port, host, tmp), VESTA_DATA_DIR: dataDir, VESTA_SQLITE_CACHE_MB: String(cacheMiB) }),
+    ...spec, name: `${spec.name}-search`,
+    env: (port, host, tmp) => ({ ...spec.env(port, host, tmp), VESTA_DATA_DIR: dataDir, VESTA_SQLITE_CACHE_MB: String(cacheMiB) }),
   }, 900_000); // ready once the read worker has loaded its cache (prewarm), which takes a while at 1.25M
 }
 
@@ -121,21 +122,28 @@ function missesTargets(run: QueryRun): boolean {
   return run.patientScoped && (run.load.latencyP50Ms >= TARGETS.p50Ms || run.load.latencyP99Ms >= TARGETS.p99Ms);
 }
 
-async function benchPopulation(patients: number, force: boolean): Promise<PopulationRun> {
-  const settings = loadBenchSettings();
-  const samples = intEnv('BENCH_SEARCH_SAMPLES', 25);
-  const serialCount = intEnv('BENCH_SERIAL', 200);
+/** Seeds (or reuses) one population and measures every Vesta variant on it, one after the other. */
+async function benchPopulation(patients: number, force: boolean): Promise<PopulationRun[]> {
   console.log(`\n# Population: ${patients} Patients`);
   const seed = await ensureSeeded({ patients, force });
   console.log(describeSeed(seed));
-  const run: PopulationRun = { patients, seed, queries: [] };
+  const runs: PopulationRun[] = [];
+  for (const spec of vestaVariants()) runs.push(await benchServer(spec, patients, seed));
+  return runs;
+}
+
+async function benchServer(spec: ServerSpec, patients: number, seed: SeededPopulation): Promise<PopulationRun> {
+  const settings = loadBenchSettings();
+  const samples = intEnv('BENCH_SEARCH_SAMPLES', 25);
+  const serialCount = intEnv('BENCH_SERIAL', 200);
+  const run: PopulationRun = { server: spec.name, patients, seed, queries: [] };
   const queries = searchQueries({ seed: DEFAULT_SEED, patients });
   const cacheMiB = cacheMiBFor(seed);
   const started = performance.now();
-  const server = await startOn(seed.dataDir, cacheMiB);
+  const server = await startOn(spec, seed.dataDir, cacheMiB);
   run.readySeconds = (performance.now() - started) / 1000;
   run.cacheMiB = cacheMiB;
-  console.log(`server ready at ${server.fhirBase} (pid ${server.pid}) after ${run.readySeconds.toFixed(1)} s ` +
+  console.log(`${spec.name} ready at ${server.fhirBase} (pid ${server.pid}) after ${run.readySeconds.toFixed(1)} s ` +
     `(VESTA_SQLITE_CACHE_MB=${cacheMiB}, read cache prewarmed)`);
   try {
     for (const [qi, query] of queries.entries()) {
@@ -216,7 +224,7 @@ export async function runSearchBench(): Promise<SearchBenchResult> {
   const populations: PopulationRun[] = [];
   for (const patients of sizesFromEnv()) {
     try {
-      populations.push(await benchPopulation(patients, force));
+      populations.push(...(await benchPopulation(patients, force)));
     } catch (err) {
       console.error(`population ${patients}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
     }
@@ -224,7 +232,7 @@ export async function runSearchBench(): Promise<SearchBenchResult> {
   console.log('\n# Results');
   for (const p of populations) {
     const server = p.readySeconds === undefined ? '' : `\nserver: VESTA_SQLITE_CACHE_MB=${p.cacheMiB}, ready (cache prewarmed) after ${p.readySeconds.toFixed(1)} s`;
-    console.log(`\n## ${p.patients} Patients: ${describeSeed(p.seed)}${server}${p.error ? `\nFAILED: ${p.error}` : ''}`);
+    console.log(`\n## ${p.server}, ${p.patients} Patients: ${describeSeed(p.seed)}${server}${p.error ? `\nFAILED: ${p.error}` : ''}`);
     console.log(formatTable(['query', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx+timeouts'], p.queries.map((q) => [
       q.name, fmt(q.load?.requestsPerSec), latency(q.load, 'latencyP50Ms'), latency(q.load, 'latencyP99Ms'),
       q.load ? String(q.load.non2xx + q.load.errors + q.load.timeouts) : 'n/a',
@@ -235,12 +243,15 @@ export async function runSearchBench(): Promise<SearchBenchResult> {
         `p99 ${latency(q.load, 'latencyP99Ms')} ms (< ${TARGETS.p99Ms}), timeouts ${q.load?.timeouts ?? 0}`);
     }
   }
-  const small = populations[0];
-  const large = populations[populations.length - 1];
-  if (small && large && small !== large) {
-    console.log(`\n## p50 growth ${large.patients} / ${small.patients} Patients (target <= ${TARGETS.p50Growth}x)\n${ratioTable(small, large)}`);
+  for (const name of [...new Set(populations.map((p) => p.server))]) {
+    const mine = populations.filter((p) => p.server === name);
+    const small = mine[0];
+    const large = mine[mine.length - 1];
+    if (small && large && small !== large) {
+      console.log(`\n## ${name}: p50 growth ${large.patients} / ${small.patients} Patients (target <= ${TARGETS.p50Growth}x)\n${ratioTable(small, large)}`);
+    }
   }
-  const clean = populations.length === sizesFromEnv().length && populations.every((p) => p.error === undefined &&
+  const clean = populations.length === sizesFromEnv().length * vestaVariants().length && populations.every((p) => p.error === undefined &&
     p.queries.every((q) => q.verify.failed === 0 && q.load !== undefined && q.load.non2xx + q.load.errors + q.load.timeouts === 0));
   console.log(`\n${clean ? 'all answers correct, all responses 2xx' : 'NOT CLEAN: see wrong answers, failures or non-2xx above'}`);
   return { machine, populations, clean };

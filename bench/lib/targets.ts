@@ -37,6 +37,19 @@ export const vestaSpec: ServerSpec = {
   }),
 };
 
+/**
+ * The Vesta builds one bench run measures side by side: this checkout's, and with `BENCH_BASELINE=<checkout>`
+ * (another clone, built with `npx tsc -p tsconfig.json`) that one's as `baseline`, under the same settings, so a
+ * change is judged before and after in one run on the same machine.
+ */
+export function vestaVariants(env: NodeJS.ProcessEnv = process.env): ServerSpec[] {
+  const dir = env.BENCH_BASELINE?.trim();
+  if (!dir) return [vestaSpec];
+  const script = path.join(path.resolve(dir), 'dist/src/main.js');
+  if (!fs.existsSync(script)) throw new Error(`BENCH_BASELINE: ${script} is not built (run npx tsc -p tsconfig.json there)`);
+  return [vestaSpec, { ...vestaSpec, name: 'baseline', script }];
+}
+
 /** Whether the spec's entry script has been built. */
 export function isBuilt(spec: ServerSpec): boolean {
   return fs.existsSync(spec.script);

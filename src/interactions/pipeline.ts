@@ -1,5 +1,5 @@
 import { FhirError, forbidden } from '../fhir/outcome.js';
-import type { InteractionContext } from '../vocabulary/access.js';
+import type { AccessEvent, InteractionContext, TouchedResource } from '../vocabulary/access.js';
 import type { FhirRequest, FhirResult } from '../vocabulary/fhir-request.js';
 import type { Permission } from '../vocabulary/interaction.js';
 import type { Deps, Hooks, InteractionSpec } from './deps.js';
@@ -41,6 +41,8 @@ function auditQuery(spec: InteractionSpec, req: FhirRequest): [string, string][]
   return [...req.query, ...form];
 }
 
+const NOTHING: readonly TouchedResource[] = Object.freeze([]);
+
 /**
  * Runs one interaction: load (body, credentials), access decision (exactly once, before), handler, audit (exactly
  * once, after, success or failure). The audit record is written before the response leaves; if it cannot be
@@ -52,15 +54,13 @@ export async function runInteraction(
   const started = Date.now();
   const recorded = new Date(started).toISOString();
   let req = initial;
-  let context = contextOf(spec, initial);
+  let context: InteractionContext | undefined;
   let status = 500;
   let result: FhirResult | undefined;
   try {
     // Loading (body, authentication) happens inside so that its failures (401, 413, 415) are audited too.
-    if (load) {
-      req = await load(initial);
-      context = contextOf(spec, req);
-    }
+    if (load) req = await load(initial);
+    context = contextOf(spec, req);
     const decision = await hooks.policy.decide(context);
     if (!decision.allow) throw forbidden(decision.reason ?? 'Access denied');
     result = await spec.handle(req, deps, decision);
@@ -70,10 +70,13 @@ export async function runInteraction(
     status = e instanceof FhirError ? e.status : 500;
     throw e;
   } finally {
+    const event: AccessEvent = {
+      // When loading failed, the attempt is recorded with what the request said before it.
+      context: context ?? contextOf(spec, req), action: spec.audit, status, recorded, durationMs: Date.now() - started,
+      touched: result?.touched ?? NOTHING,
+    };
     const query = auditQuery(spec, req);
-    await hooks.auditor.record({
-      context, action: spec.audit, status, recorded, durationMs: Date.now() - started, touched: result?.touched ?? [],
-      ...(query ? { query } : {}),
-    });
+    if (query) event.query = query;
+    await hooks.auditor.record(event);
   }
 }

@@ -3,6 +3,27 @@ import type { StoredVersion } from '../vocabulary/versions.js';
 import { compartmentParams } from '../search/index.js';
 import type { Indexer } from './ports.js';
 
+/** One touched version; its Patients are worked out on first use (a class, so creating one costs no closures). */
+class Touched implements TouchedResource {
+  readonly resourceType: string;
+  readonly id: string;
+  readonly versionId: string;
+  readonly lastUpdated: string;
+  private cached: readonly string[] | undefined;
+
+  constructor(v: StoredVersion, private readonly contentJson: string, private readonly owner: TouchedResources) {
+    this.resourceType = v.resourceType;
+    this.id = v.id;
+    this.versionId = v.versionId;
+    this.lastUpdated = v.lastUpdated;
+  }
+
+  get patients(): readonly string[] {
+    this.cached ??= this.owner.patientsOf(this.resourceType, this.id, this.contentJson);
+    return this.cached;
+  }
+}
+
 /**
  * Describes the resources an interaction returned or wrote, for the audit record (DESIGN principle 8): type, id,
  * version, and the Patients whose compartment (FHIR R4 compartmentdefinition-patient.html) each one is in. The
@@ -14,18 +35,7 @@ export class TouchedResources {
 
   /** One stored version; for a deletion tombstone pass the JSON of the version it deleted as `contentJson`. */
   of(v: StoredVersion, contentJson: string = v.json): TouchedResource {
-    let patients: readonly string[] | undefined;
-    const compute = (): readonly string[] => this.patientsOf(v.resourceType, v.id, contentJson);
-    return {
-      resourceType: v.resourceType,
-      id: v.id,
-      versionId: v.versionId,
-      lastUpdated: v.lastUpdated,
-      get patients() {
-        patients ??= compute();
-        return patients;
-      },
-    };
+    return new Touched(v, contentJson, this);
   }
 
   /** Every version in `list`. */
@@ -33,7 +43,8 @@ export class TouchedResources {
     return list.map((v) => this.of(v));
   }
 
-  private patientsOf(type: string, id: string, json: string): readonly string[] {
+  /** The ids of the Patients whose compartment the resource with this JSON is in. */
+  patientsOf(type: string, id: string, json: string): readonly string[] {
     if (type === 'Patient') return [id];
     const params = compartmentParams(type);
     if (params.length === 0 || json === '') return [];
