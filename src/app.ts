@@ -3,11 +3,14 @@ import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
 import type { Logger } from 'winston';
 import type { Config } from './config.js';
-import { anonymousAuthenticator } from './auth/authenticator.js';
 import type { Authenticator } from './auth/authenticator.js';
-import { allowAllPolicy } from './auth/policy.js';
+import { createAuth } from './auth/setup.js';
+import type { AuthSetup } from './auth/setup.js';
+import type { UserPolicy } from './auth/smart-policy.js';
 import { noopAuditor } from './audit/auditor.js';
 import { buildCapabilityStatement, loadCapabilityBase } from './capability/capability-statement.js';
+import { discoverAuthorizationServer, RESOURCE_SCOPES, RESOURCE_SERVER_CAPABILITIES, smartConfiguration } from './capability/security.js';
+import type { SecurityInfo } from './capability/security.js';
 import { ElementIndex } from './fhir/element-index.js';
 import { systemClock, uuidIds } from './fhir/ids.js';
 import type { Clock, IdGenerator } from './fhir/ids.js';
@@ -25,9 +28,11 @@ import { SearchService } from './services/search-service.js';
 import { ReindexService } from './services/reindex-service.js';
 import { SearchParameterActivation } from './services/search-parameter-activation.js';
 import { TouchedResources } from './services/touched.js';
+import type { AuthStateStore } from './store/auth-state.js';
 import type { ResourceStore } from './store/port.js';
 import type { AccessPolicy, Auditor } from './vocabulary/access.js';
 import { createValidator } from './validation/validator.js';
+import { notFound } from './fhir/outcome.js';
 
 /** The repository root (where `profiles/` and `conformance/` live), from the compiled location dist/src/. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -39,18 +44,33 @@ export interface AppOptions {
   log: Logger;
   clock?: Clock;
   ids?: IdGenerator;
+  /** The store's authorization state (keys, revocations); needed unless VESTA_AUTH=off. */
+  authState?: AuthStateStore;
   policy?: AccessPolicy;
   auditor?: Auditor;
   authenticator?: Authenticator;
+  /** Narrows what `user/` grants reach (default: the scope alone). */
+  userPolicy?: UserPolicy;
   table?: readonly InteractionSpec[];
   profilesDir?: string;
   conformanceDir?: string;
+}
+
+/** What the resource server advertises about its authorization (SMART configuration, CapabilityStatement). */
+function securityOf(config: Config, auth: AuthSetup): SecurityInfo {
+  if (auth.mode === 'off') return { mode: 'off' };
+  const issuer = auth.own?.issuer ?? auth.issuers[0]!;
+  const server = { issuer, capabilities: [...RESOURCE_SERVER_CAPABILITIES], scopes: [...RESOURCE_SCOPES] };
+  if (auth.mode === 'builtin') return { mode: 'builtin', server: { ...server, jwksUri: `${new URL(config.baseUrl).origin}/auth/jwks` } };
+  return { mode: 'external', server: { ...server, ...(config.auth.jwksUri ? { jwksUri: config.auth.jwksUri } : {}) } };
 }
 
 /** The built application: the Express app plus the dependencies (so tests can call interactions directly). */
 export interface VestaApp {
   http: Express;
   deps: Deps;
+  /** Authentication and authorization as configured (tests mint tokens with `auth.own`). */
+  auth: AuthSetup;
   /** Resolves once start-up work (registering stored SearchParameters) is done; listen after it. */
   ready: Promise<void>;
 }
@@ -74,29 +94,51 @@ export function createApp(opts: AppOptions): VestaApp {
   const search = new SearchService({ store, engine, indexer, elements, touched, clock, ids, maxCount: config.maxCount });
   const conditional = new ConditionalMatcher(search, store);
   const searchParameters = new SearchParameterActivation(registry);
-  const resources = new ResourceService({ store, validator, indexer, clock, ids, searchParameters, conditional, touched });
   const reads = new ReadService(store, indexer);
+  const resources = new ResourceService({ store, validator, indexer, clock, ids, searchParameters, conditional, reads, touched });
   const history = new HistoryService(store, touched, clock, ids);
   const resourceTypes = validator.resourceTypes;
-  const capability = buildCapabilityStatement({
-    baseUrl: config.baseUrl,
-    base: loadCapabilityBase(opts.conformanceDir ?? path.join(REPO_ROOT, 'conformance')),
-    table, resourceTypes, searchEngine: engine, store: store.capabilities, profilesByType: validator.profilesByType, clock,
-  });
-  const capabilityText = JSON.stringify(capability);
-  const hooks = { policy: opts.policy ?? allowAllPolicy, auditor: opts.auditor ?? noopAuditor };
   const types = new Set(resourceTypes);
+  const auth = createAuth({
+    config, ...(opts.authState ? { state: opts.authState } : {}), resourceTypes: types, log: opts.log,
+    ...(opts.userPolicy ? { userPolicy: opts.userPolicy } : {}),
+    search: { compartment: (t, p) => engine.compartment(t, p), criteria: (t, q) => engine.parse([t], [...q], { strict: true }).where },
+  });
+  let security = securityOf(config, auth);
+  const capabilityBase = loadCapabilityBase(opts.conformanceDir ?? path.join(REPO_ROOT, 'conformance'));
+  const capabilityText = (): string => JSON.stringify(buildCapabilityStatement({
+    baseUrl: config.baseUrl, base: capabilityBase, security,
+    table, resourceTypes, searchEngine: engine, store: store.capabilities, profilesByType: validator.profilesByType, clock,
+  }));
+  let capability = capabilityText();
+  let smart = smartConfiguration(security);
+  const hooks = { policy: opts.policy ?? auth.policy, auditor: opts.auditor ?? noopAuditor };
   const bundles = new BundleService({ base: { store, resources, reads, search, history, conditional }, ids, resourceTypes: types });
   const deps: Deps = {
     hooks, table, bundles, touched,
     reindex: new ReindexService(store, indexer, validator.resourceTypes, clock, ids, opts.log),
     config, store, resources, reads, history, search, searchEngine: engine, validator, elements,
     resourceTypes: types, clock, ids,
-    capabilityStatement: () => JSON.parse(capabilityText) as Record<string, unknown>,
+    capabilityStatement: () => JSON.parse(capability) as Record<string, unknown>,
+    smartConfiguration: () => {
+      if (!smart) throw notFound('Authorization is off (VESTA_AUTH=off): there is no SMART configuration');
+      return structuredClone(smart);
+    },
   };
+  const own = auth.own;
   const http = createHttpApp({
-    deps, hooks,
-    authenticator: opts.authenticator ?? anonymousAuthenticator, table, log: opts.log,
+    deps, hooks, authenticator: opts.authenticator ?? auth.authenticator, table, log: opts.log,
+    ...(own ? { jwks: () => own.keys.jwks() } : {}),
   });
-  return { http, deps, ready: searchParameters.loadStored(store).then(() => undefined) };
+  // With an external issuer, its endpoints are learnt from its discovery document (best effort, at start).
+  const discovered = config.auth.mode === 'external' && security.mode === 'external'
+    ? discoverAuthorizationServer(security.server.issuer).then((found) => {
+      if (security.mode === 'off' || !found) return;
+      security = { mode: security.mode, server: { ...security.server, ...found, capabilities: security.server.capabilities, scopes: security.server.scopes } };
+      capability = capabilityText();
+      smart = smartConfiguration(security);
+    })
+    : Promise.resolve();
+  const ready = Promise.all([searchParameters.loadStored(store), auth.ready, discovered]).then(() => undefined);
+  return { http, deps, auth, ready };
 }

@@ -20,6 +20,35 @@ export interface Config {
   sqlite: SqliteConfig;
   /** Seconds to wait for in-flight requests on SIGTERM before closing anyway. */
   shutdownGraceSeconds: number;
+  /** Who may call the FHIR API (SMART App Launch 2.x resource server). */
+  auth: AuthConfig;
+  /** Browser origins allowed by CORS on `/fhir`: `*` or a list of origins. */
+  corsOrigins: '*' | readonly string[];
+}
+
+/** How access tokens are checked (`VESTA_AUTH_*`). */
+export interface AuthConfig {
+  /**
+   * `builtin`: tokens signed by Vesta's own keys (kept in the store, rotatable); `external`: tokens of the configured
+   * issuers (JWKS or introspection); `off`: no authentication (development only, loopback HOST).
+   */
+  mode: 'builtin' | 'external' | 'off';
+  /** `VESTA_AUTH_ISSUER`: builtin: overrides the issuer derived from the base URL; external: the trusted issuers. */
+  issuers: readonly string[];
+  /** `VESTA_AUTH_JWKS_URI` (external, one issuer): where its keys are; otherwise found by OpenID discovery. */
+  jwksUri?: string;
+  /** `VESTA_AUTH_AUDIENCE`: the `aud` tokens must carry; the FHIR base URL when unset. */
+  audience?: string;
+  /** `VESTA_AUTH_INTROSPECTION_URI` (+ `_CLIENT_ID`, `_CLIENT_SECRET`): RFC 7662 endpoint for opaque tokens (external). */
+  introspection?: { endpoint: string; clientId?: string; clientSecret?: string };
+  /** `VESTA_AUTH_CLOCK_SKEW`: seconds of leeway on `exp` and `nbf`. */
+  clockSkewSeconds: number;
+  /** `VESTA_AUTH_TOKEN_LIFETIME`: seconds a token Vesta signs lives by default. */
+  tokenLifetimeSeconds: number;
+  /** `VESTA_SECRET_KEY`: key material that encrypts the signing keys at rest (else a key file in the data directory). */
+  secretKey?: string;
+  /** `VESTA_SECRET_KEY_FILE`: where the generated key lives; `<VESTA_DATA_DIR>/secret.key` by default. */
+  secretKeyFile: string;
 }
 
 /** Settings of the embedded SQLite store. */
@@ -75,6 +104,86 @@ export function parseSize(name: string, raw: string): number {
   return bytes;
 }
 
+/** True for the loopback addresses `off` may listen on. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function httpUrl(name: string, raw: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute http(s) URL, got "${raw}"`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`${name} must use http or https, got "${raw}"`);
+  return raw.replace(/\/+$/, '');
+}
+
+function list(env: NodeJS.ProcessEnv, name: string): string[] {
+  return (env[name] ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
+}
+
+/** The `VESTA_AUTH_*` settings; invalid combinations stop the server naming the variable. */
+function loadAuth(env: NodeJS.ProcessEnv, host: string, dataDir: string): AuthConfig {
+  const mode = (env.VESTA_AUTH ?? 'builtin').trim().toLowerCase();
+  if (mode !== 'builtin' && mode !== 'external' && mode !== 'off') {
+    throw new ConfigError(`VESTA_AUTH must be builtin, external or off, got "${env.VESTA_AUTH}"`);
+  }
+  if (mode === 'off' && !isLoopback(host)) {
+    throw new ConfigError(`VESTA_AUTH=off is for development only: HOST must be a loopback address (127.0.0.1, ::1, localhost), got "${host}"`);
+  }
+  const issuers = list(env, 'VESTA_AUTH_ISSUER').map((i) => httpUrl('VESTA_AUTH_ISSUER', i));
+  const jwks = env.VESTA_AUTH_JWKS_URI?.trim();
+  const introspectionUri = env.VESTA_AUTH_INTROSPECTION_URI?.trim();
+  const auth: AuthConfig = {
+    mode,
+    issuers,
+    clockSkewSeconds: integer(env, 'VESTA_AUTH_CLOCK_SKEW', 30, 0, 300),
+    tokenLifetimeSeconds: integer(env, 'VESTA_AUTH_TOKEN_LIFETIME', 3600, 60, 86400),
+    secretKeyFile: path.resolve(env.VESTA_SECRET_KEY_FILE?.trim() || path.join(dataDir, 'secret.key')),
+  };
+  const audience = env.VESTA_AUTH_AUDIENCE?.trim();
+  if (audience) auth.audience = httpUrl('VESTA_AUTH_AUDIENCE', audience);
+  const secret = env.VESTA_SECRET_KEY;
+  if (secret !== undefined && secret !== '') {
+    if (secret.length < 32) throw new ConfigError('VESTA_SECRET_KEY must be at least 32 characters of key material');
+    auth.secretKey = secret;
+  }
+  if (mode === 'external') {
+    if (issuers.length === 0) throw new ConfigError('VESTA_AUTH=external needs VESTA_AUTH_ISSUER (one or more issuer URLs, comma-separated)');
+    if (jwks) {
+      if (issuers.length !== 1) throw new ConfigError('VESTA_AUTH_JWKS_URI names the keys of one issuer; with several VESTA_AUTH_ISSUER values each is found by OpenID discovery');
+      auth.jwksUri = httpUrl('VESTA_AUTH_JWKS_URI', jwks);
+    }
+    if (introspectionUri) {
+      auth.introspection = { endpoint: httpUrl('VESTA_AUTH_INTROSPECTION_URI', introspectionUri) };
+      const id = env.VESTA_AUTH_INTROSPECTION_CLIENT_ID?.trim();
+      const secretText = env.VESTA_AUTH_INTROSPECTION_CLIENT_SECRET;
+      if ((id && !secretText) || (!id && secretText)) {
+        throw new ConfigError('VESTA_AUTH_INTROSPECTION_CLIENT_ID and VESTA_AUTH_INTROSPECTION_CLIENT_SECRET go together');
+      }
+      if (id && secretText) Object.assign(auth.introspection, { clientId: id, clientSecret: secretText });
+    }
+  } else {
+    const stray = ['VESTA_AUTH_JWKS_URI', 'VESTA_AUTH_INTROSPECTION_URI'].find((n) => env[n]?.trim());
+    if (stray) throw new ConfigError(`${stray} applies to VESTA_AUTH=external only (VESTA_AUTH is ${mode})`);
+    if (mode === 'builtin' && issuers.length > 1) throw new ConfigError('VESTA_AUTH_ISSUER names one issuer in builtin mode (Vesta itself)');
+  }
+  return auth;
+}
+
+/** `VESTA_CORS_ORIGINS`: `*` (the default: tokens are bearer, no credentials) or a comma-separated list of origins. */
+function loadCors(env: NodeJS.ProcessEnv): '*' | string[] {
+  const raw = env.VESTA_CORS_ORIGINS?.trim();
+  if (!raw || raw === '*') return '*';
+  return list(env, 'VESTA_CORS_ORIGINS').map((o) => {
+    const u = new URL(httpUrl('VESTA_CORS_ORIGINS', o));
+    if (u.origin !== o.replace(/\/+$/, '')) throw new ConfigError(`VESTA_CORS_ORIGINS lists origins (scheme://host[:port]), got "${o}"`);
+    return u.origin;
+  });
+}
+
 /** Reads and validates the configuration; fails fast with a message naming the bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = integer(env, 'PORT', 8080, 0, 65535);
@@ -104,11 +213,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (sync !== 'FULL' && sync !== 'NORMAL') throw new ConfigError(`VESTA_SQLITE_SYNC must be FULL or NORMAL, got "${sync}"`);
   const maxCount = integer(env, 'VESTA_MAX_COUNT', 1000, 1, 10000);
   const defaultCount = integer(env, 'VESTA_DEFAULT_COUNT', 20, 1, maxCount);
+  const dataDir = path.resolve(env.VESTA_DATA_DIR?.trim() || './data');
   return {
     port,
     host,
     baseUrl,
-    dataDir: path.resolve(env.VESTA_DATA_DIR?.trim() || './data'),
+    dataDir,
     maxBodyBytes: parseSize('VESTA_MAX_BODY', env.VESTA_MAX_BODY ?? '16mb'),
     logLevel: logLevel as Config['logLevel'],
     defaultCount,
@@ -124,5 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       prewarm: onOff(env, 'VESTA_SQLITE_PREWARM', true),
     },
     shutdownGraceSeconds: integer(env, 'VESTA_SHUTDOWN_GRACE', 10, 0, 600),
+    auth: loadAuth(env, host, dataDir),
+    corsOrigins: loadCors(env),
   };
 }

@@ -38,12 +38,15 @@ async function main(): Promise<void> {
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const base = process.env.VESTA_BASE_URL ? config.baseUrl : config.baseUrl.replace(/:\d+\/fhir$/, `:${port}/fhir`);
-  const app = createApp({ config: { ...config, baseUrl: base }, store, log });
+  if (config.auth.mode === 'off') {
+    log.warn('AUTHORIZATION IS OFF (VESTA_AUTH=off): anyone who can reach this server can read and change every resource; development only');
+  }
+  const app = createApp({ config: { ...config, baseUrl: base }, store, authState: opened.authState, log });
   await app.ready;
   const warm = await opened.ready();
   adopt(app.http);
   handler = app.http;
-  log.info('listening', { baseUrl: base, ...opened.description, warmedMiB: Math.round(warm.warmedBytes / 1048576), warmMs: Math.round(warm.ms) });
+  log.info('listening', { baseUrl: base, auth: config.auth.mode, issuers: app.auth.issuers, ...opened.description, warmedMiB: Math.round(warm.warmedBytes / 1048576), warmMs: Math.round(warm.ms) });
   process.stdout.write(`Vesta FHIR R4 server ready at ${base}\n`);
 
   let stopping = false;

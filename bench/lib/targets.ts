@@ -34,6 +34,8 @@ export const vestaSpec: ServerSpec = {
     VESTA_DATA_DIR: dataDir,
     VESTA_SQLITE_SYNC: 'FULL',
     LOG_LEVEL: 'warn',
+    // The open server; benches that measure authorization start a variant with VESTA_AUTH=builtin and a token.
+    VESTA_AUTH: 'off',
   }),
 };
 

@@ -4,6 +4,8 @@ import type { InteractionSpec } from '../interactions/deps.js';
 import { OPERATIONS } from '../interactions/operations.js';
 import type { SearchEngine } from '../services/ports.js';
 import type { StoreCapabilities } from '../store/port.js';
+import { restSecurity } from './security.js';
+import type { SecurityInfo } from './security.js';
 
 const require = createRequire(import.meta.url);
 
@@ -15,6 +17,8 @@ export interface CapabilityInputs {
   resourceTypes: readonly string[];
   searchEngine: SearchEngine;
   store: StoreCapabilities;
+  /** The authorization set-up, for `rest.security`. */
+  security: SecurityInfo;
   /** Profile urls loaded from profiles/, by the type they constrain. */
   profilesByType: ReadonlyMap<string, readonly string[]>;
   clock: () => Date;
@@ -73,6 +77,7 @@ export function buildCapabilityStatement(inp: CapabilityInputs): Record<string, 
   const base = structuredClone(inp.base);
   const rest = ((base.rest as Record<string, unknown>[] | undefined) ?? [{ mode: 'server' }])[0];
   rest.resource = resources;
+  rest.security = restSecurity(inp.security);
   rest.interaction = [...new Set(table.map((s) => SYSTEM_LEVEL[s.name]).filter((x): x is string => !!x))].map((code) => ({ code }));
   if (systemOps.length > 0) rest.operation = systemOps;
   const common = inp.searchEngine.capability('Resource');

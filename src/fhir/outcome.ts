@@ -69,8 +69,14 @@ export const payloadTooLarge = (msg: string) => single(413, 'too-long', msg);
 export const unsupportedMediaType = (msg: string) => single(415, 'not-supported', msg);
 /** 422: the content is syntactically valid but breaks a business rule. */
 export const unprocessable = (msg: string, expression?: string[]) => single(422, 'processing', msg, expression);
-/** 401: no or bad credentials. */
-export const unauthorized = (msg: string) => single(401, 'login', msg);
+/**
+ * 401: no or bad credentials, with the RFC 6750 section 3 challenge: `error` is absent when no token was sent
+ * and `invalid_token` when the one sent is malformed, expired, revoked or not for this server.
+ */
+export function unauthorized(msg: string, realm: string, error?: 'invalid_token' | 'invalid_request'): FhirError {
+  const challenge = error === undefined ? `Bearer realm="${realm}"` : `Bearer realm="${realm}", error="${error}", error_description="${msg.replace(/["\\]/g, '')}"`;
+  return new FhirError(401, [{ severity: 'error', code: error === undefined ? 'login' : 'security', diagnostics: msg }], { 'WWW-Authenticate': challenge });
+}
 /** 403: authenticated but not allowed. */
 export const forbidden = (msg: string) => single(403, 'forbidden', msg);
 /** 500 with a generic text; the real cause belongs in the log only. */

@@ -87,7 +87,8 @@ export function fhirDispatcher(deps: Deps, hooks: Hooks, authenticator: Authenti
       const load = async (r: FhirRequest): Promise<FhirRequest> => {
         if (route.invalid) throw route.invalid;
         negotiate(format, req.headers.accept);
-        const auth = await authenticator.authenticate(headers);
+        // Public rows (the CapabilityStatement, the SMART configuration) answer without a token.
+        const auth = spec.public ? ANONYMOUS : await authenticator.authenticate(headers);
         if (!kinds) return { ...r, auth };
         // Operations such as $reindex may be invoked without a body (FHIR R4 operations.html#executing).
         if (spec.name === 'operation' && !hasBody(req)) return { ...r, auth };

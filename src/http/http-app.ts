@@ -4,6 +4,7 @@ import type { Logger } from 'winston';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Deps, Hooks, InteractionSpec } from '../interactions/deps.js';
 import { notFound } from '../fhir/outcome.js';
+import { cors } from './cors.js';
 import { errorHandler } from './error-handler.js';
 import { fhirDispatcher } from './fhir-dispatcher.js';
 import { applyHeaders, requestContext, requestState } from './request-context.js';
@@ -16,6 +17,8 @@ export interface HttpAppOptions {
   authenticator: Authenticator;
   table: readonly InteractionSpec[];
   log: Logger;
+  /** Vesta's public signing keys (builtin authorization), served at `/auth/jwks`. */
+  jwks?: () => Promise<unknown>;
 }
 
 /**
@@ -41,7 +44,22 @@ export function createHttpApp(opts: HttpAppOptions): Express {
     applyHeaders(res);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'store unavailable' });
   });
-  app.use('/fhir', fhirDispatcher(opts.deps, opts.hooks, opts.authenticator, opts.table, opts.log));
+  const corsHeaders = cors(opts.deps.config.corsOrigins);
+  const { jwks } = opts;
+  if (jwks) {
+    app.get('/auth/jwks', corsHeaders, async (_req, res, next) => {
+      try {
+        requestState(res).route = '/auth/jwks';
+        const body = JSON.stringify(await jwks());
+        applyHeaders(res);
+        res.writeHead(200, { 'Content-Type': 'application/jwk-set+json', 'Cache-Control': 'public, max-age=300', 'Content-Length': String(Buffer.byteLength(body)) });
+        res.end(body);
+      } catch (e) {
+        next(e);
+      }
+    });
+  }
+  app.use('/fhir', corsHeaders, fhirDispatcher(opts.deps, opts.hooks, opts.authenticator, opts.table, opts.log));
   app.use((_req, _res, next) => next(notFound('No endpoint at this path; the FHIR base is /fhir')));
   app.use(errorHandler(opts.log));
   return app;

@@ -10,6 +10,8 @@ export interface RequestState {
   started: bigint;
   route?: string;
   interaction?: string;
+  /** CORS headers for this response (cors.ts), flat [name, value, ...]. */
+  cors?: readonly string[];
   log?: Logger;
 }
 
@@ -26,7 +28,10 @@ export function requestState(res: object): RequestState {
  * responses write them in their one `writeHead` call (respond.ts); anything else sends them with `applyHeaders`.
  */
 export function baseHeaders(state: RequestState | undefined): string[] {
-  return state === undefined ? [] : ['X-Request-Id', state.requestId, ...state.securityHeaders];
+  if (state === undefined) return [];
+  const h = ['X-Request-Id', state.requestId, ...state.securityHeaders];
+  if (state.cors) h.push(...state.cors);
+  return h;
 }
 
 /** Sets the headers every response carries (`baseHeaders`) on a response sent by other means than respond.ts. */

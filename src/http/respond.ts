@@ -17,7 +17,7 @@ export function sendResult(res: ServerResponse, result: FhirResult, pretty: bool
     if (result.bodyText !== undefined) payload = pretty ? JSON.stringify(JSON.parse(result.bodyText), null, 2) : result.bodyText;
     else if (result.body !== undefined) payload = JSON.stringify(result.body, null, pretty ? 2 : undefined);
   }
-  if (payload !== undefined) headers.push('Content-Type', FHIR_JSON, 'Content-Length', String(Buffer.byteLength(payload)));
+  if (payload !== undefined) headers.push('Content-Type', result.contentType ?? FHIR_JSON, 'Content-Length', String(Buffer.byteLength(payload)));
   // Once the server has stopped listening (graceful shutdown), answer with Connection: close. node:http
   // closes only connections that are idle when close() is called, so a keep-alive connection whose request
   // was in flight would otherwise hold the process open until the grace period or keep-alive timeout ends.

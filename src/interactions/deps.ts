@@ -35,6 +35,8 @@ export interface InteractionSpec {
   conditional?: boolean;
   /** The SMART permission letter the row needs; null where the letters come from elsewhere (operations, Bundle entries). */
   scope: ScopeLetter;
+  /** Answers without an access token (the CapabilityStatement and the SMART configuration). */
+  public?: boolean;
   audit: AuditAction | null;
   handle: Handler;
 }
@@ -62,4 +64,6 @@ export interface Deps {
   hooks: Hooks;
   /** The CapabilityStatement, built once from the running configuration. */
   capabilityStatement: () => Record<string, unknown>;
+  /** The SMART configuration document (`.well-known/smart-configuration`), built once. */
+  smartConfiguration: () => Record<string, unknown>;
 }

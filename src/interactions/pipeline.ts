@@ -24,6 +24,7 @@ export function contextOf(spec: InteractionSpec, req: FhirRequest): InteractionC
     requestId: req.requestId, principal: req.auth, interaction: req.interaction, permissions, client: req.client,
   };
   if (admin) ctx.admin = true;
+  if (spec.public) ctx.public = true;
   if (req.operation) ctx.operation = req.operation;
   if (req.resourceType) ctx.resourceType = req.resourceType;
   if (req.id && !req.compartment) ctx.id = req.id;

@@ -64,6 +64,7 @@ function shapeOf(segs: string[], type: (t: string) => string, id: (v: string) =>
       if (OP.test(a)) return { shape: 'system-operation', template: `/fhir/${a}`, operation: a.slice(1) };
       return { shape: 'type', template: '/fhir/:type', resourceType: type(a) };
     case 2:
+      if (a === '.well-known' && b === 'smart-configuration') return { shape: 'smart-configuration', template: '/fhir/.well-known/smart-configuration' };
       if (b === '_search') return { shape: 'type-search', template: '/fhir/:type/_search', resourceType: type(a) };
       if (b === '_history') return { shape: 'type-history', template: '/fhir/:type/_history', resourceType: type(a) };
       if (OP.test(b)) return { shape: 'type-operation', template: `/fhir/:type/${b}`, resourceType: type(a), operation: b.slice(1) };

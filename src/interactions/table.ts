@@ -4,7 +4,7 @@ import { conditionalDelete, conditionalPatch, conditionalUpdate, create, patch, 
 import { historyInstance, historySystem, historyType } from './history.js';
 import { searchCompartment, searchSystem, searchType } from './search.js';
 import { operation } from './operations.js';
-import { metadata } from './metadata.js';
+import { metadata, smartConfiguration } from './metadata.js';
 import { bundle } from './bundle.js';
 
 export type { InteractionSpec } from './deps.js';
@@ -16,7 +16,8 @@ export type { InteractionSpec } from './deps.js';
  * need none themselves, because every entry is checked under its own row.
  */
 export const INTERACTIONS: readonly InteractionSpec[] = [
-  { name: 'capabilities', method: 'GET', shape: 'metadata', scope: null, audit: null, handle: metadata },
+  { name: 'capabilities', method: 'GET', shape: 'metadata', scope: null, audit: null, public: true, handle: metadata },
+  { name: 'smart-configuration', method: 'GET', shape: 'smart-configuration', scope: null, audit: null, public: true, handle: smartConfiguration },
   { name: 'read', method: 'GET', shape: 'instance', scope: 'r', audit: 'R', handle: read },
   { name: 'vread', method: 'GET', shape: 'version', scope: 'r', audit: 'R', handle: vread },
   { name: 'update', method: 'PUT', shape: 'instance', scope: 'u', audit: 'U', handle: update },

@@ -20,6 +20,7 @@ function ifMatch(req: FhirRequest): string | undefined {
 function options(req: FhirRequest, decision: Decision): WriteOptions {
   const opts: WriteOptions = {};
   if (decision.restrict) opts.restrict = decision.restrict;
+  if (decision.writable) opts.writable = decision.writable;
   const version = ifMatch(req);
   if (version !== undefined) opts.ifMatch = version;
   if (req.entry) opts.entry = req.entry;

@@ -1,5 +1,5 @@
 import type { Operation } from 'fast-json-patch';
-import { FhirError, badRequest, conflict, gone, invalid, notFound, preconditionFailed } from '../fhir/outcome.js';
+import { FhirError, badRequest, conflict, forbidden, gone, invalid, notFound, preconditionFailed } from '../fhir/outcome.js';
 import type { Issue } from '../fhir/outcome.js';
 import { assertValidId } from '../fhir/ids.js';
 import type { Clock, IdGenerator } from '../fhir/ids.js';
@@ -17,6 +17,8 @@ import { applyJsonPatch } from './json-patch.js';
 import type { Indexer, ResourceValidator } from './ports.js';
 import type { SearchParameterActivation } from './search-parameter-activation.js';
 import type { TouchedResources } from './touched.js';
+import type { ReadService } from './read-service.js';
+import { satisfies } from './restriction.js';
 
 export type { PreparedVersion } from '../vocabulary/versions.js';
 
@@ -37,10 +39,15 @@ export interface DeleteResult {
   touched: TouchedResource[];
 }
 
-/** What a write needs besides its target: the caller's restriction and, for Bundle entries, their settlement. */
+/** What a write needs besides its target: the caller's restrictions and, for Bundle entries, their settlement. */
 export interface WriteOptions {
-  /** The caller's access restriction: conditional matches and conditional references only see inside it. */
+  /**
+   * What the caller may see: conditional matches and conditional references only see inside it, and a resource
+   * outside it cannot be updated, patched or deleted (it answers as one that never existed).
+   */
   restrict?: Restriction;
+  /** What the caller may write: the resource must satisfy it before and after the write (else 403). */
+  writable?: Restriction;
   /** `If-Match` as a version id (412 on mismatch). */
   ifMatch?: string;
   /** Set for batch and transaction entries (FHIR R4 http.html#trules). */
@@ -55,6 +62,7 @@ export interface ResourceServiceDeps {
   clock: Clock;
   ids: IdGenerator;
   conditional: ConditionalMatcher;
+  reads: ReadService;
   touched: TouchedResources;
   /** Registers SearchParameter resources written at run time (optional: absent in store-only tools). */
   searchParameters?: SearchParameterActivation;
@@ -82,7 +90,9 @@ export class ResourceService {
    * activation) are queued on `afterCommit`, which whoever commits the view runs afterwards.
    */
   withStore(store: ResourceStore, afterCommit: AfterCommit = this.deps.afterCommit ?? new AfterCommit()): ResourceService {
-    return new ResourceService({ ...this.deps, store, afterCommit, conditional: this.deps.conditional.withStore(store) });
+    return new ResourceService({
+      ...this.deps, store, afterCommit, conditional: this.deps.conditional.withStore(store), reads: this.deps.reads.withStore(store),
+    });
   }
 
   /** Throws 400 with every error issue when the resource is invalid; returns warnings. */
@@ -126,10 +136,14 @@ export class ResourceService {
 
   /** create (http.html#create), with `ifNoneExist` as conditional create (http.html#ccreate). */
   async create(type: string, body: unknown, opts: WriteOptions & { ifNoneExist?: Criteria } = {}): Promise<WriteResult> {
-    if (opts.entry?.prepared) return this.commitCreate(opts.entry.prepared);
+    if (opts.entry?.prepared) {
+      this.assertWritable(opts.entry.prepared, opts);
+      return this.commitCreate(opts.entry.prepared);
+    }
     await this.resolveConditionalReferences(body, opts);
     this.validate(body, type);
     const prepared = this.prepare(body as AnyResource, opts.entry?.createId ?? this.deps.ids(), '1', 'POST');
+    this.assertWritable(prepared, opts);
     if (!opts.ifNoneExist) return this.commitCreate(prepared);
     return this.serializedOn(type, opts.ifNoneExist, opts.restrict, 'If-None-Exist', async (match, svc) => {
       if (match) return { version: match, created: false, existing: true, touched: this.deps.touched.of(match) };
@@ -144,7 +158,7 @@ export class ResourceService {
     this.validate(body, type, id);
     const resource = body as AnyResource;
     return this.racing(async () => {
-      const current = await this.deps.store.read(type, id);
+      const current = await this.current(type, id, opts);
       if (opts.ifMatch !== undefined) {
         if (!current || current.deleted) throw preconditionFailed(`If-Match was given but ${type}/${id} does not exist`);
         if (current.versionId !== opts.ifMatch) {
@@ -152,6 +166,7 @@ export class ResourceService {
         }
       }
       const prepared = this.prepare(resource, id, current ? String(Number(current.versionId) + 1) : '1', 'PUT');
+      this.assertWritable(prepared, opts);
       await this.write(prepared, current?.versionId ?? null, opts.ifMatch !== undefined);
       return { version: prepared.version, created: !current || current.deleted, touched: this.deps.touched.of(prepared.version) };
     });
@@ -177,7 +192,7 @@ export class ResourceService {
     assertValidId(id);
     if (!Array.isArray(operations)) throw badRequest('A JSON Patch body must be an array of operations');
     return this.racing(async () => {
-      const current = await this.deps.store.read(type, id);
+      const current = await this.current(type, id, opts);
       if (!current) throw notFound(`${type}/${id} is not known`);
       if (current.deleted) throw gone(`${type}/${id} has been deleted`);
       if (opts.ifMatch !== undefined && current.versionId !== opts.ifMatch) {
@@ -186,6 +201,7 @@ export class ResourceService {
       const patched = applyJsonPatch(JSON.parse(current.json) as AnyResource, operations as Operation[]);
       this.validate(patched, type, id);
       const prepared = this.prepare(patched, id, String(Number(current.versionId) + 1), 'PATCH');
+      this.assertWritable(prepared, opts);
       await this.write(prepared, current.versionId, opts.ifMatch !== undefined);
       return { version: prepared.version, created: false, touched: this.deps.touched.of(prepared.version) };
     });
@@ -206,7 +222,7 @@ export class ResourceService {
   async delete(type: string, id: string, opts: WriteOptions = {}): Promise<DeleteResult> {
     assertValidId(id);
     return this.racing(async () => {
-      const current = await this.deps.store.read(type, id);
+      const current = await this.current(type, id, opts, true);
       const { ifMatch } = opts;
       if (ifMatch !== undefined && (!current || current.deleted || current.versionId !== ifMatch)) {
         throw preconditionFailed(`Version mismatch: If-Match is ${ifMatch} but the current version is ${current?.deleted ? 'deleted' : current?.versionId ?? 'none'}`);
@@ -231,6 +247,38 @@ export class ResourceService {
   async commitCreate(prepared: PreparedVersion): Promise<WriteResult> {
     await this.write(prepared, null, false);
     return { version: prepared.version, created: true, touched: this.deps.touched.of(prepared.version) };
+  }
+
+  /**
+   * The current version (possibly a tombstone) of a resource about to be written, as the caller may see it: with a
+   * restriction, a resource outside it (or missing) is undefined for a delete (nothing to delete) and 404 otherwise,
+   * so it answers exactly as one that never existed; one inside it must also be writable (else 403).
+   */
+  private async current(type: string, id: string, opts: WriteOptions, forDelete = false): Promise<StoredVersion | undefined> {
+    if (!opts.restrict?.(type)) {
+      const v = await this.deps.store.read(type, id);
+      if (v && !v.deleted) this.assertWritable({ version: v }, opts);
+      return v;
+    }
+    let v: StoredVersion;
+    try {
+      v = await this.deps.reads.visible(type, id, opts.restrict);
+    } catch (e) {
+      if (forDelete && e instanceof FhirError && e.status === 404) return undefined;
+      throw e;
+    }
+    if (!v.deleted) this.assertWritable({ version: v }, opts);
+    return v;
+  }
+
+  /** 403 unless the version (its index rows, extracted when not given) satisfies what the caller may write of its type. */
+  private assertWritable(w: { version: StoredVersion; index?: VersionWrite['index'] }, opts: WriteOptions): void {
+    const clause = opts.writable?.(w.version.resourceType);
+    if (!clause) return;
+    const resource = JSON.parse(w.version.json) as { resourceType: string; id: string };
+    if (!satisfies(clause, resource, this.deps.indexer, w.index)) {
+      throw forbidden(`The access token may not write this ${w.version.resourceType}: it is outside the patient compartment or the criteria its scopes allow`);
+    }
   }
 
   /**

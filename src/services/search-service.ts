@@ -10,6 +10,7 @@ import type { Clause, IncludeSpec, SearchPlan } from '../vocabulary/plan.js';
 import type { ResourceStore, StoredVersion } from '../store/port.js';
 import type { Indexer, SearchEngine } from './ports.js';
 import type { TouchedResources } from './touched.js';
+import { restrictTargets } from './restriction.js';
 
 /** A search to run: what to search, how to page, and any access restriction to AND in. */
 export interface SearchRequest {
@@ -80,7 +81,8 @@ export class SearchService {
     // Without `_total`, report the total when the store counts exactly: clients (and US Core) expect it.
     const implicit = this.deps.store.capabilities.accurateTotals ? 'accurate' : 'none';
     const total = query.some(([k]) => k === '_total') ? plan.total : implicit;
-    return { ...plan, where: and(plan.where, restriction), cursor, total };
+    const where = plan.where && req.restrict ? restrictTargets(plan.where, req.restrict) : plan.where;
+    return { ...plan, where: and(where, restriction), cursor, total };
   }
 
   /** The current resources of `type` matching `query` under `restrict` (at most `limit`): conditional interactions. */

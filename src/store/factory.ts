@@ -1,10 +1,13 @@
 import type { Config } from '../config.js';
+import type { AuthStateStore } from './auth-state.js';
 import type { ResourceStore } from './port.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 
 /** A store chosen from the configuration, with what start-up needs to know about it. */
 export interface OpenedStore {
   store: ResourceStore;
+  /** The authorization state, in the same store. */
+  authState: AuthStateStore;
   /** Resolves when the store is ready to answer at full speed (SQLite: read workers open and warm). */
   ready(): Promise<{ warmedBytes: number; ms: number }>;
   /** What to log about the store at start (never credentials). */
@@ -26,6 +29,7 @@ export function openStore(config: Config, role: StoreRole): OpenedStore {
       });
       return {
         store,
+        authState: store.authState(),
         ready: async () => {
           const warm = await store.ready();
           return { warmedBytes: warm.bytes, ms: warm.ms };

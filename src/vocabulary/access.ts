@@ -6,24 +6,33 @@
 import type { AuditAction, Interaction, Permission } from './interaction.js';
 import type { Clause } from './plan.js';
 
-/** A SMART scope turned into a grant (scopes-and-launch-context). */
+/** A SMART scope turned into a grant (SMART App Launch 2.x scopes-and-launch-context). */
 export interface ScopeGrant {
   context: 'patient' | 'user' | 'system';
   resourceType: string | '*';
-  /** SMART v2 permission letters (`c r u d s`). */
+  /** SMART v2 permission letters (`c r u d s`, in that order); v1 `read` is `rs`, `write` is `cud`. */
   permissions: string;
+  /** A granular scope's search parameters (`?category=...|laboratory`): they restrict what the grant covers. */
+  query?: readonly [string, string][];
 }
 
-/** Who is calling, parsed once per request from the token (anonymous until SMART lands). */
+/** Who is calling, parsed once per request from the access token. */
 export interface AuthContext {
+  /** True only when authorization is off (development) or before authentication ran. */
   anonymous: boolean;
   subject?: string;
   clientId?: string;
+  /** The user as a FHIR reference (`Practitioner/123`, `Patient/9`). */
   fhirUser?: string;
-  /** The patient in context: restricts access to that patient's compartment. */
+  /** The patient in context: `patient/` grants are limited to that patient's compartment. */
   patient?: string;
+  /** The encounter in context (launch context; not a restriction). */
+  encounter?: string;
   grants: readonly ScopeGrant[];
+  /** The token's `jti`, for revocation and the audit record (never the token itself). */
   tokenId?: string;
+  /** The issuer the token came from. */
+  issuer?: string;
 }
 
 /** The principal used before authentication exists. */
@@ -54,6 +63,8 @@ export interface InteractionContext {
   permissions: readonly Permission[];
   /** True for administrative operations (`$reindex`): they need a system-level grant. */
   admin?: boolean;
+  /** True for what anyone may call without a token (the CapabilityStatement, the SMART configuration). */
+  public?: boolean;
   /** `$name` for operations. */
   operation?: string;
   resourceType?: string;
@@ -63,10 +74,15 @@ export interface InteractionContext {
   client: ClientInfo;
 }
 
-/** The answer of the access-decision hook; `restrict` is ANDed into every read, search and conditional match. */
+/**
+ * The answer of the access-decision hook. `restrict` says what the caller may see of each type: it is ANDed into
+ * every read, search, include, chain, `_has` and conditional match. `writable` says what it may write: a written
+ * resource must satisfy it before and after the write. Undefined means no restriction.
+ */
 export interface Decision {
   allow: boolean;
   restrict?: Restriction;
+  writable?: Restriction;
   reason?: string;
 }
 

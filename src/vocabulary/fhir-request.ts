@@ -52,6 +52,8 @@ export interface FhirResult {
   /** A JSON value to serialize, or pre-serialized JSON text (sent as-is for speed). */
   body?: unknown;
   bodyText?: string;
+  /** The media type of the body when it is not a FHIR resource (`application/json` for the SMART configuration). */
+  contentType?: string;
   /** The resources the interaction returned or wrote, for the audit record. */
   touched?: readonly TouchedResource[];
 }

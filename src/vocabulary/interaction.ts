@@ -4,11 +4,14 @@
  * any other part of Vesta.
  */
 
-/** FHIR R4 interaction codes (CapabilityStatement.rest.resource.interaction.code and system-level ones). */
+/**
+ * FHIR R4 interaction codes (CapabilityStatement.rest.resource.interaction.code and system-level ones), plus
+ * `smart-configuration`: the SMART discovery document under the FHIR base, which is not a FHIR interaction.
+ */
 export type Interaction =
   | 'read' | 'vread' | 'update' | 'patch' | 'delete' | 'history-instance' | 'history-type' | 'create'
   | 'search-type' | 'search-system' | 'history-system' | 'capabilities' | 'batch' | 'transaction'
-  | 'operation';
+  | 'operation' | 'smart-configuration';
 
 /** A SMART v2 permission letter (SMART App Launch 2.x scopes-and-launch-context: `c r u d s`). */
 export type Permission = 'c' | 'r' | 'u' | 'd' | 's';
@@ -24,6 +27,6 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** The URL shapes under the FHIR base (FHIR R4 http.html#general). */
 export type RouteShape =
-  | 'system' | 'metadata' | 'system-history' | 'system-search' | 'system-operation'
+  | 'system' | 'metadata' | 'smart-configuration' | 'system-history' | 'system-search' | 'system-operation'
   | 'type' | 'type-search' | 'type-history' | 'type-operation'
   | 'instance' | 'instance-history' | 'version' | 'instance-operation' | 'compartment';

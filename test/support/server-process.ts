@@ -39,7 +39,8 @@ export async function startServerProcess(
 ): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN_JS], {
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', VESTA_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
+    // Authorization is off unless a test turns it on: these tests are about the process, not about tokens.
+    env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', VESTA_DATA_DIR: dataDir, LOG_LEVEL: 'warn', VESTA_AUTH: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -53,11 +53,12 @@ export async function startTestServer(
   const root = `http://127.0.0.1:${port}`;
   const base = `${root}/fhir`;
   const config: Config = {
-    ...loadConfig({ VESTA_DATA_DIR: dataDir, VESTA_BASE_URL: base, ...(overrides.env ?? {}) }),
+    // Authorization is off unless a test asks for it (env VESTA_AUTH): most tests are about FHIR, not tokens.
+    ...loadConfig({ VESTA_DATA_DIR: dataDir, VESTA_BASE_URL: base, VESTA_AUTH: 'off', ...(overrides.env ?? {}) }),
     ...(overrides.config ?? {}),
   };
   const { config: _c, env: _e, log: _l, wrapStore, ...deps } = overrides;
-  const app = createApp({ ...deps, config, store: wrapStore ? wrapStore(store) : store, log });
+  const app = createApp({ ...deps, config, store: wrapStore ? wrapStore(store) : store, authState: store.authState(), log });
   await app.ready;
   adopt(app.http);
   listener = app.http;

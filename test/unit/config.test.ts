@@ -67,6 +67,17 @@ test('every variable is parsed into the typed config', () => {
     VESTA_SQLITE_READ_WORKERS: '3',
     VESTA_SQLITE_PREWARM: 'off',
     VESTA_SHUTDOWN_GRACE: '3',
+    VESTA_AUTH: 'external',
+    VESTA_AUTH_ISSUER: 'https://login.example.org, https://idp.example.com/realms/x/',
+    VESTA_AUTH_AUDIENCE: 'https://fhir.example.org/r4',
+    VESTA_AUTH_INTROSPECTION_URI: 'https://login.example.org/introspect',
+    VESTA_AUTH_INTROSPECTION_CLIENT_ID: 'vesta',
+    VESTA_AUTH_INTROSPECTION_CLIENT_SECRET: 'introspection-secret',
+    VESTA_AUTH_CLOCK_SKEW: '10',
+    VESTA_AUTH_TOKEN_LIFETIME: '600',
+    VESTA_SECRET_KEY: 'k'.repeat(40),
+    VESTA_SECRET_KEY_FILE: '/run/secrets/vesta.key',
+    VESTA_CORS_ORIGINS: 'https://app.example.org, http://localhost:3000',
   });
   assert.deepEqual(c, {
     port: 9090,
@@ -81,7 +92,45 @@ test('every variable is parsed into the typed config', () => {
     store: 'sqlite',
     sqlite: { sync: 'NORMAL', cacheMiB: 64, readWorkers: 3, prewarm: false },
     shutdownGraceSeconds: 3,
+    auth: {
+      mode: 'external',
+      issuers: ['https://login.example.org', 'https://idp.example.com/realms/x'],
+      audience: 'https://fhir.example.org/r4',
+      introspection: { endpoint: 'https://login.example.org/introspect', clientId: 'vesta', clientSecret: 'introspection-secret' },
+      clockSkewSeconds: 10,
+      tokenLifetimeSeconds: 600,
+      secretKey: 'k'.repeat(40),
+      secretKeyFile: '/run/secrets/vesta.key',
+    },
+    corsOrigins: ['https://app.example.org', 'http://localhost:3000'],
   });
+});
+
+test('authorization is on by default with Vesta\'s own tokens, and CORS allows any origin', () => {
+  const c = loadConfig({ VESTA_DATA_DIR: '/srv/vesta' });
+  assert.equal(c.auth.mode, 'builtin');
+  assert.deepEqual(c.auth.issuers, []);
+  assert.equal(c.auth.clockSkewSeconds, 30);
+  assert.equal(c.auth.secretKeyFile, '/srv/vesta/secret.key');
+  assert.equal(c.corsOrigins, '*');
+});
+
+test('invalid authorization settings stop the start naming the variable', () => {
+  assertRejected({ VESTA_AUTH: 'sometimes' }, 'VESTA_AUTH');
+  assertRejected({ VESTA_AUTH: 'off', HOST: '0.0.0.0' }, 'VESTA_AUTH');
+  assertRejected({ VESTA_AUTH: 'external' }, 'VESTA_AUTH_ISSUER');
+  assertRejected({ VESTA_AUTH: 'external', VESTA_AUTH_ISSUER: 'not a url' }, 'VESTA_AUTH_ISSUER');
+  assertRejected({ VESTA_AUTH: 'external', VESTA_AUTH_ISSUER: 'https://a.org,https://b.org', VESTA_AUTH_JWKS_URI: 'https://a.org/jwks' }, 'VESTA_AUTH_JWKS_URI');
+  assertRejected({ VESTA_AUTH: 'builtin', VESTA_AUTH_JWKS_URI: 'https://a.org/jwks' }, 'VESTA_AUTH_JWKS_URI');
+  assertRejected({ VESTA_AUTH: 'builtin', VESTA_AUTH_INTROSPECTION_URI: 'https://a.org/i' }, 'VESTA_AUTH_INTROSPECTION_URI');
+  assertRejected({ VESTA_AUTH: 'external', VESTA_AUTH_ISSUER: 'https://a.org', VESTA_AUTH_INTROSPECTION_URI: 'https://a.org/i', VESTA_AUTH_INTROSPECTION_CLIENT_ID: 'x' }, 'VESTA_AUTH_INTROSPECTION_CLIENT_SECRET');
+  assertRejected({ VESTA_AUTH_CLOCK_SKEW: '3600' }, 'VESTA_AUTH_CLOCK_SKEW');
+  assertRejected({ VESTA_SECRET_KEY: 'short' }, 'VESTA_SECRET_KEY');
+  assertRejected({ VESTA_CORS_ORIGINS: 'https://app.example.org/path' }, 'VESTA_CORS_ORIGINS');
+});
+
+test('VESTA_AUTH=off is accepted on loopback addresses only', () => {
+  for (const host of ['127.0.0.1', '::1', 'localhost']) assert.equal(loadConfig({ VESTA_AUTH: 'off', HOST: host }).auth.mode, 'off');
 });
 
 test('searches run on one read worker per core by default (1 to 8), and 0 turns the workers off', () => {

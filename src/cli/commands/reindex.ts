@@ -14,9 +14,9 @@ export const reindexCommand: Command = {
   async run(args, ctx) {
     const { config } = ctx;
     const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-    const { store } = openStore(config, 'tool');
+    const { store, authState } = openStore(config, 'tool');
     try {
-      const { deps, ready } = createApp({ config, store, log });
+      const { deps, ready } = createApp({ config, store, authState, log });
       await ready;
       const started = Date.now();
       const job = await deps.reindex.runToCompletion(args, (j) => {

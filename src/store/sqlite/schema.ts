@@ -84,6 +84,15 @@ CREATE TABLE IF NOT EXISTS idx_reference (
 CREATE TABLE IF NOT EXISTS idx_uri (
   rid INTEGER NOT NULL, param TEXT NOT NULL, grp INTEGER, value TEXT NOT NULL
 );
+-- Authorization state (keys, revoked token ids...; store/auth-state.ts), apart from the resource tables.
+CREATE TABLE IF NOT EXISTS auth_state (
+  kind       TEXT NOT NULL,
+  id         TEXT NOT NULL,
+  value      TEXT NOT NULL,
+  expires_at INTEGER,
+  PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS auth_state_expiry ON auth_state (expires_at) WHERE expires_at IS NOT NULL;
 `;
 
 /*

@@ -7,6 +7,8 @@ import type {
 import type { StoreQuery } from '../../vocabulary/plan.js';
 import { Checkpointer } from './checkpointer.js';
 import { Mutex } from './mutex.js';
+import { SqliteAuthState } from './sqlite-auth-state.js';
+import type { AuthStateStore } from '../auth-state.js';
 import { openReader, tuneConnection } from './connection.js';
 import { ReadPool } from './read-pool.js';
 import { migrate } from './schema.js';
@@ -77,6 +79,7 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
   private closed = false;
   private readonly pending: PendingWrite[] = [];
   private readonly writerCache: WriterCache;
+  private auth: SqliteAuthState | undefined;
 
   private constructor(
     private readonly writer: SqliteSession,
@@ -253,6 +256,20 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
    */
   serialized<T>(_key: string, work: (tx: ResourceStore) => Promise<T>): Promise<T> {
     return this.transaction(work);
+  }
+
+  /** The authorization state (store/auth-state.ts) in this database's `auth_state` table; one view per store. */
+  authState(): AuthStateStore {
+    this.auth ??= new SqliteAuthState(this.reader.db, async (work) => {
+      const result = await this.mutex.run(() => {
+        this.assertOpen();
+        const db = this.writer.db;
+        return db.transaction(() => work(db)).immediate();
+      });
+      await this.durable();
+      return result;
+    });
+    return this.auth;
   }
 
   /** True when both connections answer a trivial query. */

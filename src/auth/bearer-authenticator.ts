@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'winston';
+import { unauthorized } from '../fhir/outcome.js';
+import type { AuthContext } from '../vocabulary/access.js';
+import { authContextOf } from './auth-context.js';
+import type { Authenticator } from './authenticator.js';
+import type { IntrospectionClient } from './introspection.js';
+import { TokenRejected } from './jwt-verifier.js';
+import type { JwtVerifier, VerifiedClaims } from './jwt-verifier.js';
+import type { RevocationList } from './revocations.js';
+
+/** What the bearer authenticator works with. */
+export interface BearerAuthenticatorDeps {
+  /** JWT access tokens (builtin keys or external issuers). */
+  jwt?: JwtVerifier;
+  /** Opaque access tokens (RFC 7662). */
+  introspection?: IntrospectionClient;
+  revocations: RevocationList;
+  resourceTypes: ReadonlySet<string>;
+  baseUrl: string;
+  /** The realm named in `WWW-Authenticate`. */
+  realm: string;
+  log: Logger;
+}
+
+interface Cached {
+  context: AuthContext;
+  /** Epoch ms after which the entry is stale. */
+  until: number;
+}
+
+/** Verified tokens kept; a token seen again costs a hash and a map lookup, not a signature check. */
+const CACHE_SIZE = 10_000;
+/** Introspection results are kept at most this long, and never past the token's expiry. */
+const INTROSPECTION_TTL_MS = 60_000;
+
+/**
+ * The resource server's authentication (SMART App Launch 2.x, RFC 6750): `Authorization: Bearer <token>` becomes
+ * one AuthContext per request. Verified tokens are cached by the SHA-256 of their text (a heap holds no usable
+ * token) until they expire; a revoked `jti` stops the token at once, cached or not. Missing, malformed, expired,
+ * revoked or foreign tokens answer 401 with the RFC 6750 challenge and an OperationOutcome.
+ */
+export class BearerAuthenticator implements Authenticator {
+  private readonly cache = new Map<string, Cached>();
+
+  constructor(private readonly deps: BearerAuthenticatorDeps) {}
+
+  async authenticate(headers: Record<string, string | undefined>): Promise<AuthContext> {
+    const { realm } = this.deps;
+    const header = headers.authorization;
+    if (header === undefined || header.trim() === '') {
+      throw unauthorized('Authentication is required: send Authorization: Bearer <access token>', realm);
+    }
+    const space = header.indexOf(' ');
+    if (space < 0 || header.slice(0, space).toLowerCase() !== 'bearer') {
+      throw unauthorized('Only Bearer access tokens are accepted (RFC 6750)', realm);
+    }
+    const token = header.slice(space + 1).trim();
+    if (token === '' || token.length > 16_384) throw unauthorized('The access token is malformed', realm, 'invalid_token');
+    const key = createHash('sha256').update(token).digest('base64');
+    const now = Date.now();
+    let entry = this.cache.get(key);
+    if (entry && entry.until <= now) {
+      this.cache.delete(key);
+      entry = undefined;
+    }
+    if (!entry) {
+      const claims = await this.verify(token);
+      entry = { context: authContextOf(claims, this.deps.resourceTypes, this.deps.baseUrl, this.deps.log), until: this.until(claims, now) };
+      this.remember(key, entry);
+    }
+    const jti = entry.context.tokenId;
+    if (jti !== undefined && (await this.deps.revocations.isRevoked(jti))) {
+      this.cache.delete(key);
+      throw unauthorized('The access token has been revoked', realm, 'invalid_token');
+    }
+    return entry.context;
+  }
+
+  private async verify(token: string): Promise<VerifiedClaims> {
+    const { jwt, introspection, realm } = this.deps;
+    const looksJwt = /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token);
+    try {
+      if (looksJwt && jwt) return await jwt.verify(token);
+      if (introspection) return await introspection.verify(token);
+      throw new TokenRejected('The access token is not a JWT this server can verify');
+    } catch (e) {
+      if (e instanceof TokenRejected) throw unauthorized(e.message, realm, 'invalid_token');
+      throw e;
+    }
+  }
+
+  /** A JWT is good until its `exp`; an introspection answer for a minute at most. */
+  private until(claims: VerifiedClaims, now: number): number {
+    const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : now;
+    return claims.active === true ? Math.min(exp, now + INTROSPECTION_TTL_MS) : exp;
+  }
+
+  private remember(key: string, entry: Cached): void {
+    if (this.cache.size >= CACHE_SIZE) {
+      // Oldest first (insertion order); a busy server evicts a tenth at once rather than one per request.
+      let n = Math.ceil(CACHE_SIZE / 10);
+      for (const k of this.cache.keys()) {
+        this.cache.delete(k);
+        if (--n === 0) break;
+      }
+    }
+    this.cache.set(key, entry);
+  }
+}
