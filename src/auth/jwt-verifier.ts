@@ -72,7 +72,7 @@ function reason(e: unknown): string {
 }
 
 /** How long a remote JWKS is kept and the least time between two fetches of it (an unknown `kid` triggers one). */
-const REMOTE_JWKS = { cacheMaxAge: 10 * 60_000, cooldownDuration: 30_000, timeoutDuration: 5000 };
+const REMOTE_JWKS = { cacheMaxAge: 10 * 60_000, cooldownDuration: 5000, timeoutDuration: 5000 };
 
 /**
  * The keys of an external issuer: its JWKS URI when configured, else the one its OpenID (or SMART) discovery

@@ -35,13 +35,34 @@ export interface OwnTokens {
 }
 
 /** Vesta's key ring and token issuer over the store's auth state (keys are generated on first use). */
-export function ownTokens(config: Config, state: AuthStateStore): OwnTokens {
+export function ownTokens(config: Config, state: AuthStateStore, identity?: ServerIdentity): OwnTokens {
   const box = new SecretBox({ secretKey: config.auth.secretKey, secretKeyFile: config.auth.secretKeyFile });
   // A retired key stays published while tokens it signed can live: the longest lifetime plus the skew, doubled.
   const grace = 2 * (config.auth.tokenLifetimeSeconds + config.auth.clockSkewSeconds) * 1000;
   const keys = new KeyRing(state, box, grace);
-  const issuer = builtinIssuer(config);
-  return { issuer, keys, tokens: new TokenIssuer(keys, issuer, tokenAudience(config)) };
+  const issuer = identity?.issuer ?? builtinIssuer(config);
+  return { issuer, keys, tokens: new TokenIssuer(keys, issuer, identity?.audience ?? tokenAudience(config)) };
+}
+
+/** The issuer and audience a running server checks tokens against, as it recorded them in the store at start. */
+export interface ServerIdentity {
+  issuer: string;
+  audience: string;
+}
+
+const IDENTITY = { kind: 'server', id: 'identity' } as const;
+
+/**
+ * The token issuer for tools (the CLI) on the same data as a server: with the issuer and audience the server
+ * recorded, so a token printed by `vesta token` is one the server accepts even when the tool's environment does not
+ * spell the server's URL (PORT=0, a proxy). `VESTA_AUTH_ISSUER` and `VESTA_AUTH_AUDIENCE` still win when set.
+ */
+export async function toolTokens(config: Config, state: AuthStateStore): Promise<OwnTokens> {
+  const recorded = (await state.get<ServerIdentity>(IDENTITY.kind, IDENTITY.id))?.value;
+  const identity: ServerIdentity | undefined = recorded && {
+    issuer: config.auth.issuers[0] ?? recorded.issuer, audience: config.auth.audience ?? recorded.audience,
+  };
+  return ownTokens(config, state, identity);
 }
 
 /** The resource server's authentication and authorization, as configured. */
@@ -89,7 +110,8 @@ export function createAuth(deps: AuthSetupDeps): AuthSetup {
     own = ownTokens(config, deps.state);
     const local = new LocalKeySet(own.keys);
     issuers.set(own.issuer, async () => local.resolve);
-    ready = own.keys.ensure().then(() => undefined);
+    const identity: ServerIdentity = { issuer: own.issuer, audience };
+    ready = own.keys.ensure().then(() => deps.state!.put({ ...IDENTITY, value: identity }));
   } else {
     for (const issuer of config.auth.issuers) issuers.set(issuer, remoteKeySource(issuer, config.auth.jwksUri));
     if (config.auth.introspection) introspection = new IntrospectionClient({ ...config.auth.introspection, audience });

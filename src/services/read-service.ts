@@ -1,6 +1,6 @@
 import { assertValidId } from '../fhir/ids.js';
 import { gone, notFound } from '../fhir/outcome.js';
-import { matches, memoryMatchContext } from '../search/index.js';
+import { judgedAlone, paramsOf, satisfies } from './restriction.js';
 import type { Restriction } from '../vocabulary/access.js';
 import type { Clause } from '../vocabulary/plan.js';
 import type { ResourceStore, StoredVersion } from '../store/port.js';
@@ -12,9 +12,11 @@ import type { Indexer } from './ports.js';
  *
  * A resource outside the caller's restriction answers exactly like one that never existed (404, the same
  * OperationOutcome), also when it has been deleted, so neither 410 nor a version number leaks its existence.
- * Whether a resource is inside the restriction is decided on its current version, by a search by `_id` plus
- * the restriction (the same code path as every search, DESIGN principle 7); a deleted resource has no index
- * rows, so its last version before the deletion is checked in memory with the search oracle instead.
+ * Whether a resource is inside the restriction is decided on its current version (for a deleted one, on its last
+ * version before the deletion), with the search oracle in memory on the parameters the restriction reads: the oracle
+ * is the reference every store compiler is tested against, and a point read stays a point read. A restriction that
+ * needs other resources (a chain or `_has` in a granular scope) is checked by a search by `_id` plus the restriction
+ * instead (DESIGN principle 7).
  */
 export class ReadService {
   constructor(private readonly store: ResourceStore, private readonly indexer: Indexer) {}
@@ -58,16 +60,16 @@ export class ReadService {
 
   private async inside(current: StoredVersion, restriction: Clause): Promise<boolean> {
     const { resourceType: type, id } = current;
-    if (!current.deleted) {
+    if (!current.deleted && !judgedAlone(restriction)) {
       const hits = await this.store.search({
         types: [type], where: { kind: 'and', clauses: [{ kind: 'ids', ids: [id] }, restriction] }, sort: [], count: 1, total: 'none',
       });
       return hits.items.length > 0;
     }
-    const last = await this.store.vread(type, id, String(Number(current.versionId) - 1));
-    if (!last || last.deleted) return false;
-    const resource = JSON.parse(last.json) as { resourceType: string; id: string };
-    // Only this resource is known to the in-memory context: a chained or `_has` restriction cannot be proven and denies.
-    return matches(restriction, resource, memoryMatchContext(this.indexer, [resource]));
+    const content = current.deleted ? await this.store.vread(type, id, String(Number(current.versionId) - 1)) : current;
+    if (!content || content.deleted) return false;
+    // A restriction on ids alone (a patient's own Patient resource) needs no look inside the resource.
+    const resource = paramsOf(restriction)?.size === 0 ? { resourceType: type, id } : (JSON.parse(content.json) as { resourceType: string; id: string });
+    return satisfies(restriction, resource, this.indexer);
   }
 }

@@ -32,12 +32,42 @@ export function restrictTargets(c: Clause, restrict: Restriction): Clause {
 }
 
 /**
- * Whether one resource satisfies a restriction clause, judged in memory with the search oracle from its index rows
- * (the write path's check of the old and the new resource). Only this resource is known, so a clause that would
- * need another resource (a chain, `_has`) cannot be proven and counts as not satisfied.
+ * The search parameters a clause reads (their definition codes: `code:text` and composite parts `x.0` come from
+ * `code` and `x`), so a check extracts only those; undefined when the clause needs another resource (chain, `_has`).
+ */
+export function paramsOf(c: Clause, into: Set<string> = new Set()): Set<string> | undefined {
+  switch (c.kind) {
+    case 'and':
+    case 'or':
+      for (const x of c.clauses) if (!paramsOf(x, into)) return undefined;
+      return into;
+    case 'not':
+      return paramsOf(c.clause, into);
+    case 'chain':
+    case 'has':
+      return undefined;
+    case 'ids':
+      return into;
+    case 'missing': case 'string': case 'token': case 'range': case 'reference': case 'uri': case 'composite':
+      into.add(c.param.code.split(/[:.]/)[0]!);
+      return into;
+  }
+}
+
+/** True when a clause can be judged on one resource alone (it has no chain or `_has`). */
+export const judgedAlone = (clause: Clause): boolean => paramsOf(clause) !== undefined;
+
+/**
+ * Whether one resource satisfies a restriction clause, judged in memory with the search oracle (the read path's check
+ * of one resource, the write path's check of the old and the new one) from its index rows, extracted for the clause's
+ * parameters only when not given. Only this resource is known, so a clause that would need another resource (a
+ * chain, `_has`) cannot be proven and counts as not satisfied.
  */
 export function satisfies(clause: Clause, resource: { resourceType: string; id?: string }, indexer: Indexer, rows?: IndexEntries): boolean {
   const ctx = memoryMatchContext(indexer, [resource]);
-  if (rows) ctx.index = () => rows;
+  const params = paramsOf(clause);
+  if (!params) return false;
+  const own = rows ?? (params.size === 0 ? [] : indexer.extract(resource, params));
+  ctx.index = () => own;
   return matches(clause, resource, ctx);
 }

@@ -15,6 +15,8 @@ export interface AuthRecord<T = unknown> {
 /** The port; every method is atomic and durable when its promise resolves. Expired records read as absent. */
 export interface AuthStateStore {
   get<T>(kind: string, id: string): Promise<AuthRecord<T> | undefined>;
+  /** Whether a live record exists (the revocation check on every request: as cheap as the store allows). */
+  has(kind: string, id: string): Promise<boolean>;
   /** Every live record of a kind, oldest id first. */
   list<T>(kind: string): Promise<AuthRecord<T>[]>;
   /** Creates or replaces a record. */

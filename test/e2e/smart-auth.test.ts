@@ -151,6 +151,35 @@ describe('discovery and browsers', () => {
   });
 });
 
+describe('a user policy keyed on fhirUser', () => {
+  let narrowed: SmartServer;
+  let mine = '';
+  let other = '';
+  before(async () => {
+    // A deployment's rule: Practitioner/doc1 sees only the patients whose general practitioner they are.
+    narrowed = await startSmartServer({}, {
+      userPolicy: (ctx, type) => (ctx.fhirUser === 'Practitioner/doc1' && type === 'Patient'
+        ? { kind: 'reference', param: { code: 'general-practitioner', type: 'reference' }, targetType: 'Practitioner', id: 'doc1' }
+        : undefined),
+    });
+    const admin = narrowed.as(await narrowed.token('system/*.cruds'));
+    mine = (await admin('POST', `${narrowed.base}/Patient`, { body: { resourceType: 'Patient', generalPractitioner: [{ reference: 'Practitioner/doc1' }] } })).body.id;
+    other = (await admin('POST', `${narrowed.base}/Patient`, { body: { resourceType: 'Patient' } })).body.id;
+  });
+  after(async () => {
+    await narrowed.close();
+  });
+
+  test('narrows what a user/ scope reaches for that user, and leaves other users to the scope alone', async () => {
+    const doc = narrowed.as(await narrowed.token('user/Patient.rs', { fhirUser: 'Practitioner/doc1' }));
+    assert.equal((await doc('GET', `${narrowed.base}/Patient/${mine}`)).status, 200);
+    assert.equal((await doc('GET', `${narrowed.base}/Patient/${other}`)).status, 404);
+    assert.equal((await doc('GET', `${narrowed.base}/Patient?_total=accurate`)).body.total, 1);
+    const nurse = narrowed.as(await narrowed.token('user/Patient.rs', { fhirUser: 'Practitioner/nurse2' }));
+    assert.equal((await nurse('GET', `${narrowed.base}/Patient/${other}`)).status, 200);
+  });
+});
+
 describe('a configured origin list', () => {
   let listed: SmartServer;
   before(async () => {

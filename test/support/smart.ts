@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { fhir, startTestServer } from './test-app.js';
+import type { UserPolicy } from '../../src/auth/smart-policy.js';
 import type { FhirResponse, TestServer } from './test-app.js';
 
 /** A test server with SMART authorization on (builtin keys, generated per run) and a token minter. */
@@ -11,8 +12,8 @@ export interface SmartServer extends TestServer {
 }
 
 /** Starts Vesta with VESTA_AUTH=builtin. */
-export async function startSmartServer(env: NodeJS.ProcessEnv = {}): Promise<SmartServer> {
-  const srv = await startTestServer({ env: { VESTA_AUTH: 'builtin', ...env } });
+export async function startSmartServer(env: NodeJS.ProcessEnv = {}, opts: { userPolicy?: UserPolicy } = {}): Promise<SmartServer> {
+  const srv = await startTestServer({ env: { VESTA_AUTH: 'builtin', ...env }, ...opts });
   const own = srv.app.auth.own;
   assert.ok(own, 'builtin authorization has its own keys');
   return Object.assign(srv, {

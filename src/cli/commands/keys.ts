@@ -1,4 +1,4 @@
-import { ownTokens } from '../../auth/setup.js';
+import { toolTokens } from '../../auth/setup.js';
 import { openStore } from '../../store/factory.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
@@ -17,7 +17,7 @@ token they signed has expired, so tokens in use keep working.`,
     if ((verb !== 'list' && verb !== 'rotate') || rest.length > 0) throw new UsageError('expected "list" or "rotate"');
     const { store, authState } = openStore(ctx.config, 'tool');
     try {
-      const { keys } = ownTokens(ctx.config, authState);
+      const { keys } = await toolTokens(ctx.config, authState);
       if (verb === 'rotate') {
         const fresh = await keys.rotate();
         ctx.out(ctx.json ? JSON.stringify({ rotated: fresh }) : fresh.map((k) => `new ${k.alg} key ${k.kid}`).join('\n'));

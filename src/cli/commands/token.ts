@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ownTokens } from '../../auth/setup.js';
+import { toolTokens } from '../../auth/setup.js';
 import { RevocationList } from '../../auth/revocations.js';
 import { openStore } from '../../store/factory.js';
 import type { Command } from '../command.js';
@@ -42,7 +42,7 @@ export const tokenCommand: Command = {
       if (!values.scopes?.trim()) throw new UsageError('--scopes is required, e.g. --scopes "patient/*.rs"');
       const expiresIn = values['expires-in'] === undefined ? ctx.config.auth.tokenLifetimeSeconds : Number(values['expires-in']);
       if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > 31_536_000) throw new UsageError('--expires-in must be a whole number of seconds (1 to 31536000)');
-      const { keys, tokens } = ownTokens(ctx.config, authState);
+      const { keys, tokens } = await toolTokens(ctx.config, authState);
       await keys.ensure();
       const issued = await tokens.sign({
         scope: values.scopes.trim(), clientId: values.client ?? OPERATOR_CLIENT, expiresInSeconds: expiresIn, expired: values.expired === true,

@@ -24,15 +24,21 @@ export type SqliteWriteRunner = <T>(work: (db: Database.Database) => T) => Promi
 export class SqliteAuthState implements AuthStateStore {
   private readonly getStmt: Database.Statement;
   private readonly listStmt: Database.Statement;
+  private readonly hasStmt: Database.Statement;
 
   constructor(reader: Database.Database, private readonly write: SqliteWriteRunner) {
     this.getStmt = reader.prepare('SELECT kind, id, value, expires_at FROM auth_state WHERE kind = ? AND id = ? AND (expires_at IS NULL OR expires_at > ?)');
+    this.hasStmt = reader.prepare('SELECT 1 FROM auth_state WHERE kind = ? AND id = ? AND (expires_at IS NULL OR expires_at > ?)').pluck();
     this.listStmt = reader.prepare('SELECT kind, id, value, expires_at FROM auth_state WHERE kind = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY id');
   }
 
   async get<T>(kind: string, id: string): Promise<AuthRecord<T> | undefined> {
     const row = this.getStmt.get(kind, id, Date.now()) as Row | undefined;
     return row ? toRecord<T>(row) : undefined;
+  }
+
+  async has(kind: string, id: string): Promise<boolean> {
+    return this.hasStmt.get(kind, id, Date.now()) !== undefined;
   }
 
   async list<T>(kind: string): Promise<AuthRecord<T>[]> {
