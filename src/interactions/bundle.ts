@@ -42,6 +42,9 @@ class DeferredAuditor implements Auditor {
     this.events.push(event);
   }
 
+  /** Security events are not part of a transaction's outcome: none arise while entries run. */
+  async recordSecurity(): Promise<void> {}
+
   /** Writes the held records; after a rollback every entry failed, whatever it answered on its own. */
   async flush(target: Auditor, failedStatus?: number): Promise<void> {
     for (const e of this.events.splice(0)) {

@@ -117,7 +117,34 @@ export interface AccessEvent {
   touched: readonly TouchedResource[];
 }
 
-/** The audit hook: called exactly once after every interaction, success or failure. */
+/**
+ * A security event of the authorization side (IHE BALP: user authentication, and the OAuth token life cycle), recorded
+ * beside the FHIR accesses. Never carries a password, a secret, a code or a token, only a token's `jti`.
+ */
+export interface SecurityEvent {
+  kind:
+    | 'login' | 'logout' | 'lockout' | 'consent' | 'client-authentication'
+    | 'token-issued' | 'token-refreshed' | 'token-introspected' | 'token-revoked';
+  /** Whether it succeeded (a failed login, a denied consent, a refused client are failures). */
+  success: boolean;
+  /** ISO instant. */
+  recorded: string;
+  /** Why it failed, in words safe to keep (no secrets, no submitted values). */
+  reason?: string;
+  /** The user: a username or a `fhirUser` reference. */
+  user?: string;
+  clientId?: string;
+  patient?: string;
+  /** The scopes asked for or granted. */
+  scopes?: string;
+  /** The `jti` of the token concerned. */
+  tokenId?: string;
+  client: ClientInfo;
+  requestId?: string;
+}
+
+/** The audit hook: `record` is called exactly once after every interaction, success or failure; `recordSecurity` for each security event. */
 export interface Auditor {
   record(event: AccessEvent): Promise<void>;
+  recordSecurity(event: SecurityEvent): Promise<void>;
 }

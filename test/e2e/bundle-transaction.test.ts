@@ -8,7 +8,7 @@ import type { TestServer } from '../support/test-app.js';
 const decisions: InteractionContext[] = [];
 const audits: AccessEvent[] = [];
 const policy: AccessPolicy = { decide: async (ctx) => (decisions.push(ctx), { allow: true }) };
-const auditor: Auditor = { record: async (e) => void audits.push(e) };
+const auditor: Auditor = { record: async (e) => void audits.push(e), recordSecurity: async () => undefined };
 
 let srv: TestServer;
 before(async () => {

@@ -1,4 +1,4 @@
-import type { AccessEvent, Auditor } from '../../src/audit/auditor.js';
+import type { AccessEvent, Auditor, SecurityEvent } from '../../src/audit/auditor.js';
 import type { AccessPolicy, Decision, InteractionContext } from '../../src/auth/policy.js';
 
 /** A policy that allows everything (or answers with `decide`) and remembers every context it was asked about. */
@@ -17,10 +17,15 @@ export class RecordingPolicy implements AccessPolicy {
 /** An auditor that keeps every event in memory. */
 export class RecordingAuditor implements Auditor {
   readonly events: AccessEvent[] = [];
+  readonly security: SecurityEvent[] = [];
   async record(event: AccessEvent): Promise<void> {
     this.events.push(event);
   }
+  async recordSecurity(event: SecurityEvent): Promise<void> {
+    this.security.push(event);
+  }
   clear(): void {
     this.events.length = 0;
+    this.security.length = 0;
   }
 }
