@@ -61,6 +61,7 @@ function readOnlyStore(session: SqliteSession): ResourceStore {
     search: async (query) => session.search(query),
     transaction: async () => refuse(),
     serialized: async () => refuse(),
+    sync: async () => undefined,
     ping: async () => true,
     close: async () => undefined,
   };

@@ -46,8 +46,8 @@ const NOTHING: readonly TouchedResource[] = Object.freeze([]);
 
 /**
  * Runs one interaction: load (body, credentials), access decision (exactly once, before), handler, audit (exactly
- * once, after, success or failure). The audit record is written before the response leaves; if it cannot be
- * written, the request fails rather than disclose data without a trail.
+ * once, after, success or failure), then the store's sync. The audit record is durable before the response leaves;
+ * if it cannot be written, the request fails rather than disclose data without a trail.
  */
 export async function runInteraction(
   spec: InteractionSpec, initial: FhirRequest, deps: Deps, hooks: Hooks, load?: (req: FhirRequest) => Promise<FhirRequest>,
@@ -79,5 +79,7 @@ export async function runInteraction(
     const query = auditQuery(spec, req);
     if (query) event.query = query;
     await hooks.auditor.record(event);
+    // Nothing leaves before the request's writes and its audit record are on stable storage (one shared flush).
+    await deps.store.sync();
   }
 }

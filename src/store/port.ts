@@ -20,9 +20,11 @@ export interface StoreCapabilities extends SearchCapabilities {
  * found) and changes nothing; it never decides what the client hears. The write algorithm (ResourceService)
  * turns a conflict into 412 when the client sent `If-Match`, and otherwise re-reads and retries.
  *
- * Every write is atomic (the version, its history entry and its index rows together or not at all) and durable
- * when its promise resolves. Reads see only committed data, except through the `tx` view of `transaction`
- * and `serialized`, which sees its own writes.
+ * Every write is atomic (the version, its history entry and its index rows together or not at all) and committed when
+ * its promise resolves: visible to readers and safe from a crash of the process. It is on stable storage (safe from
+ * power loss) once a later `sync()` resolves; the interaction pipeline syncs before any response leaves, so a
+ * request's writes and its audit record share one disk flush. Reads see only committed data, except through the
+ * `tx` view of `transaction` and `serialized`, which sees its own writes.
  */
 export interface ResourceStore {
   readonly capabilities: StoreCapabilities;
@@ -52,6 +54,8 @@ export interface ResourceStore {
    * writer); it must never serialize less. Inside a `transaction` or `serialized` view it runs `work` inline.
    */
   serialized<T>(key: string, work: (tx: ResourceStore) => Promise<T>): Promise<T>;
+  /** Resolves once every write committed before the call is on stable storage; immediate when there is none. */
+  sync(): Promise<void>;
   /** True when the store answers (readiness probe). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

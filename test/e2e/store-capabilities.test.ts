@@ -32,6 +32,7 @@ function limited(inner: SqliteStore): ResourceStore & { searches: number } {
     },
     transaction: inner.transaction.bind(inner),
     serialized: inner.serialized.bind(inner),
+    sync: inner.sync.bind(inner),
     ping: inner.ping.bind(inner),
     close: async () => undefined,
   };

@@ -80,6 +80,9 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
   private readonly pending: PendingWrite[] = [];
   private readonly writerCache: WriterCache;
   private auth: SqliteAuthState | undefined;
+  /** Commits made, and the number of them known to be on stable storage (for `sync`). */
+  private commits = 0;
+  private syncedCommits = 0;
 
   private constructor(
     private readonly writer: SqliteSession,
@@ -132,10 +135,11 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
   }
 
   /**
-   * Durable once resolved; rejects with VersionConflict (changing nothing) when `expectedVersion` is not current.
-   * Group commit: writes arriving while a commit is in flight are committed together in one transaction (one
-   * fsync), each inside its own savepoint so one conflict does not undo the others. With synchronous=FULL a
-   * commit costs a disk sync (a few ms here), so this is what makes concurrent writes scale.
+   * Committed once resolved (durable after `sync()`); rejects with VersionConflict (changing nothing) when
+   * `expectedVersion` is not current. Group commit: writes arriving while a commit is in flight are committed together
+   * in one transaction, each inside its own savepoint so one conflict does not undo the others, and share one fsync
+   * when their requests sync. With synchronous=FULL a sync costs a disk flush (a few ms here), so this is what makes
+   * concurrent writes scale.
    */
   write(w: VersionWrite, expectedVersion: string | null): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -187,16 +191,27 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
         }
       });
       db.exec('COMMIT');
+      this.commits++;
       this.writerCache.committed();
     } catch (err) {
       if (db.inTransaction) db.exec('ROLLBACK');
       for (const p of batch) p.reject(err);
       return;
     }
-    const settle = (): void => batch.forEach((p, i) => (errors[i] === undefined ? p.resolve() : p.reject(errors[i])));
-    if (!batch.some((_, i) => errors[i] === undefined)) return settle();
-    // The mutex is released now; the next group can commit while this one's fsync runs.
-    this.durable().then(settle, (err: unknown) => batch.forEach((p) => p.reject(err)));
+    // Committed: visible to readers and safe from a process crash. Stable storage is `sync()`'s business, so a
+    // request's write and its audit record share one fsync.
+    batch.forEach((p, i) => (errors[i] === undefined ? p.resolve() : p.reject(errors[i])));
+  }
+
+  /**
+   * Resolves once every commit made before the call is on stable storage (with `synchronous=FULL`: the WAL fsynced
+   * off the event loop; concurrent callers share one fsync). Immediate when nothing was committed since the last.
+   */
+  async sync(): Promise<void> {
+    if (!this.walSync || this.syncedCommits === this.commits) return;
+    const target = this.commits;
+    await this.walSync.sync();
+    if (target > this.syncedCommits) this.syncedCommits = target;
   }
 
   /** The current version, possibly a tombstone (FHIR R4 http.html#read). */
@@ -237,6 +252,7 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
       try {
         const result = await work(tx);
         db.exec('COMMIT');
+        this.commits++;
         this.writerCache.committed();
         return result;
       } catch (err) {
@@ -246,7 +262,6 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
         tx.end();
       }
     });
-    await this.durable();
     return result;
   }
 
@@ -351,6 +366,9 @@ class SqliteTransaction implements ResourceStore {
   async serialized<T>(_key: string, work: (tx: ResourceStore) => Promise<T>): Promise<T> {
     return work(this.check(this));
   }
+
+  /** The enclosing transaction is synced by whoever committed it. */
+  async sync(): Promise<void> {}
 
   async ping(): Promise<boolean> {
     return this.active;
