@@ -8,6 +8,8 @@ import { createAuth } from './auth/setup.js';
 import type { AuthSetup } from './auth/setup.js';
 import type { UserPolicy } from './auth/smart-policy.js';
 import { noopAuditor } from './audit/auditor.js';
+import { auditVersion } from './audit/render.js';
+import { TrailAuditor } from './audit/trail-auditor.js';
 import { buildCapabilityStatement, loadCapabilityBase } from './capability/capability-statement.js';
 import { discoverAuthorizationServer, RESOURCE_SCOPES, RESOURCE_SERVER_CAPABILITIES, smartConfiguration } from './capability/security.js';
 import type { SecurityInfo } from './capability/security.js';
@@ -29,6 +31,8 @@ import { ReindexService } from './services/reindex-service.js';
 import { SearchParameterActivation } from './services/search-parameter-activation.js';
 import { TouchedResources } from './services/touched.js';
 import type { AuthStateStore } from './store/auth-state.js';
+import type { AuditTrail } from './store/audit-trail.js';
+import { AuditRoutedStore } from './store/audit-routed-store.js';
 import type { ResourceStore } from './store/port.js';
 import type { AccessPolicy, Auditor } from './vocabulary/access.js';
 import { createValidator } from './validation/validator.js';
@@ -46,6 +50,8 @@ export interface AppOptions {
   ids?: IdGenerator;
   /** The store's authorization state (keys, revocations); needed unless VESTA_AUTH=off. */
   authState?: AuthStateStore;
+  /** The store's audit trail: AuditEvents are served from it and, with VESTA_AUDIT on, every access is recorded in it. */
+  auditTrail?: AuditTrail;
   policy?: AccessPolicy;
   auditor?: Auditor;
   authenticator?: Authenticator;
@@ -80,7 +86,8 @@ export interface VestaApp {
  * arguments. No module-level singletons.
  */
 export function createApp(opts: AppOptions): VestaApp {
-  const { config, store } = opts;
+  const { config } = opts;
+  const store = opts.auditTrail ? new AuditRoutedStore(opts.store, opts.auditTrail, auditVersion) : opts.store;
   const clock = opts.clock ?? systemClock;
   const ids = opts.ids ?? uuidIds;
   const table = opts.table ?? INTERACTIONS;
@@ -112,7 +119,8 @@ export function createApp(opts: AppOptions): VestaApp {
   }));
   let capability = capabilityText();
   let smart = smartConfiguration(security);
-  const hooks = { policy: opts.policy ?? auth.policy, auditor: opts.auditor ?? noopAuditor };
+  const trailAuditor = config.audit.enabled && opts.auditTrail ? new TrailAuditor(opts.auditTrail, config.audit.site, opts.log) : undefined;
+  const hooks = { policy: opts.policy ?? auth.policy, auditor: opts.auditor ?? trailAuditor ?? noopAuditor };
   const bundles = new BundleService({ base: { store, resources, reads, search, history, conditional }, ids, resourceTypes: types });
   const deps: Deps = {
     hooks, table, bundles, touched,

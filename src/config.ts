@@ -24,6 +24,20 @@ export interface Config {
   auth: AuthConfig;
   /** Browser origins allowed by CORS on `/fhir`: `*` or a list of origins. */
   corsOrigins: '*' | readonly string[];
+  /** The audit trail (`VESTA_AUDIT_*`). */
+  audit: AuditConfig;
+}
+
+/** The audit trail's settings. */
+export interface AuditConfig {
+  /** `VESTA_AUDIT`: on (default), or off for benchmarks and development on a loopback address only. */
+  enabled: boolean;
+  /** `VESTA_AUDIT_SITE`: AuditEvent.source.site, this server's name in its records (the host name by default). */
+  site: string;
+  /** `VESTA_AUDIT_RETENTION_DAYS`: prune records older than this, whole verified checkpoints at a time; unset keeps all. */
+  retentionDays?: number;
+  /** `VESTA_AUDIT_CHECKPOINT_MINUTES`: how often a signed checkpoint of the chain head is written. */
+  checkpointMinutes: number;
 }
 
 /** How access tokens are checked (`VESTA_AUTH_*`). */
@@ -173,6 +187,20 @@ function loadAuth(env: NodeJS.ProcessEnv, host: string, dataDir: string): AuthCo
   return auth;
 }
 
+/** The `VESTA_AUDIT_*` settings. */
+function loadAudit(env: NodeJS.ProcessEnv, host: string): AuditConfig {
+  const enabled = onOff(env, 'VESTA_AUDIT', true);
+  if (!enabled && !isLoopback(host)) {
+    throw new ConfigError(`VESTA_AUDIT=off is for benchmarks and development only: HOST must be a loopback address, got "${host}"`);
+  }
+  const site = (env.VESTA_AUDIT_SITE?.trim() || os.hostname() || 'vesta').slice(0, 200);
+  if (!/^[\w.:\-]+$/.test(site)) throw new ConfigError(`VESTA_AUDIT_SITE must be a host-like name (letters, digits, . : - _), got "${site}"`);
+  const audit: AuditConfig = { enabled, site, checkpointMinutes: integer(env, 'VESTA_AUDIT_CHECKPOINT_MINUTES', 5, 1, 1440) };
+  const retention = env.VESTA_AUDIT_RETENTION_DAYS?.trim();
+  if (retention) audit.retentionDays = integer(env, 'VESTA_AUDIT_RETENTION_DAYS', 0, 1, 36500);
+  return audit;
+}
+
 /** `VESTA_CORS_ORIGINS`: `*` (the default: tokens are bearer, no credentials) or a comma-separated list of origins. */
 function loadCors(env: NodeJS.ProcessEnv): '*' | string[] {
   const raw = env.VESTA_CORS_ORIGINS?.trim();
@@ -236,5 +264,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceSeconds: integer(env, 'VESTA_SHUTDOWN_GRACE', 10, 0, 600),
     auth: loadAuth(env, host, dataDir),
     corsOrigins: loadCors(env),
+    audit: loadAudit(env, host),
   };
 }

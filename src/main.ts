@@ -41,7 +41,10 @@ async function main(): Promise<void> {
   if (config.auth.mode === 'off') {
     log.warn('AUTHORIZATION IS OFF (VESTA_AUTH=off): anyone who can reach this server can read and change every resource; development only');
   }
-  const app = createApp({ config: { ...config, baseUrl: base }, store, authState: opened.authState, log });
+  if (!config.audit.enabled) {
+    log.warn('AUDIT IS OFF (VESTA_AUDIT=off): accesses are not recorded; benchmarks and development only');
+  }
+  const app = createApp({ config: { ...config, baseUrl: base }, store, authState: opened.authState, auditTrail: opened.auditTrail, log });
   await app.ready;
   const warm = await opened.ready();
   adopt(app.http);

@@ -41,8 +41,9 @@ export function createHttpApp(opts: HttpAppOptions): Express {
   app.get('/readyz', async (_req, res) => {
     requestState(res).route = '/readyz';
     const ok = await opts.deps.store.ping().catch(() => false);
+    const audited = opts.hooks.auditor.healthy?.() !== false;
     applyHeaders(res);
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'store unavailable' });
+    res.status(ok && audited ? 200 : 503).json({ status: !ok ? 'store unavailable' : audited ? 'ready' : 'audit trail unavailable' });
   });
   const corsHeaders = cors(opts.deps.config.corsOrigins);
   const { jwks } = opts;

@@ -1,4 +1,4 @@
-import { FhirError, forbidden } from '../fhir/outcome.js';
+import { FhirError, forbidden, methodNotAllowed } from '../fhir/outcome.js';
 import type { AccessEvent, InteractionContext, TouchedResource } from '../vocabulary/access.js';
 import type { FhirRequest, FhirResult } from '../vocabulary/fhir-request.js';
 import type { Permission } from '../vocabulary/interaction.js';
@@ -44,6 +44,18 @@ function auditQuery(spec: InteractionSpec, req: FhirRequest): [string, string][]
 
 const NOTHING: readonly TouchedResource[] = Object.freeze([]);
 
+/** Interactions that change resources. */
+const WRITES: ReadonlySet<string> = new Set(['create', 'update', 'patch', 'delete']);
+
+/** Types clients may read but never write: the audit trail is append-only and fed by the auditor alone. */
+const READ_ONLY_TYPES: ReadonlySet<string> = new Set(['AuditEvent']);
+
+/** 405 for a write to a read-only type (the attempt is still decided on and audited, as every request is). */
+function refuseReadOnly(spec: InteractionSpec, req: FhirRequest): void {
+  if (!WRITES.has(spec.name) || req.resourceType === undefined || !READ_ONLY_TYPES.has(req.resourceType)) return;
+  throw methodNotAllowed(`${req.resourceType} is read-only: the audit trail is written by the server alone`, ['GET']);
+}
+
 /**
  * Runs one interaction: load (body, credentials), access decision (exactly once, before), handler, audit (exactly
  * once, after, success or failure), then the store's sync. The audit record is durable before the response leaves;
@@ -62,7 +74,12 @@ export async function runInteraction(
     // Loading (body, authentication) happens inside so that its failures (401, 413, 415) are audited too.
     if (load) req = await load(initial);
     context = contextOf(spec, req);
+    refuseReadOnly(spec, req);
     const decision = await hooks.policy.decide(context);
+    // A write that could not be audited afterwards is refused before it starts.
+    if (WRITES.has(spec.name) && hooks.auditor.healthy?.() === false) {
+      throw new FhirError(503, [{ severity: 'error', code: 'transient', diagnostics: 'The audit trail cannot record right now; retry later' }], { 'Retry-After': '5' });
+    }
     if (!decision.allow) throw forbidden(decision.reason ?? 'Access denied');
     result = await spec.handle(req, deps, decision);
     status = result.status;

@@ -1,5 +1,6 @@
 import { bundleOf, fullUrlOf, queryString } from '../fhir/bundle.js';
-import { forbidden } from '../fhir/outcome.js';
+import { badRequest, forbidden } from '../fhir/outcome.js';
+import { UnsupportedAuditQuery } from '../store/audit-trail.js';
 import type { BundleLink } from '../fhir/bundle.js';
 import type { Clock, IdGenerator } from '../fhir/ids.js';
 import type { ElementIndex } from '../fhir/element-index.js';
@@ -113,6 +114,9 @@ export class SearchService {
     const page = await store.search({
       types: plan.types, where: plan.where, sort: plan.sort, count: countOnly ? 0 : plan.count,
       cursor: plan.cursor, total: countOnly ? 'accurate' : plan.total,
+    }).catch((e: unknown) => {
+      // The audit trail carries a subset of the search plan; it says which part it cannot.
+      throw e instanceof UnsupportedAuditQuery ? badRequest(e.message, undefined, 'not-supported') : e;
     });
     const seen = new Set(page.items.map((v) => `${v.resourceType}/${v.id}`));
     const entries: string[] = page.items.map((v) => this.entry(req.baseUrl, v, plan, 'match'));

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { AuthStateStore } from './auth-state.js';
+import type { AuditTrail } from './audit-trail.js';
 import type { ResourceStore } from './port.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 
@@ -8,6 +9,8 @@ export interface OpenedStore {
   store: ResourceStore;
   /** The authorization state, in the same store. */
   authState: AuthStateStore;
+  /** The audit trail, in the same store. */
+  auditTrail: AuditTrail;
   /** Resolves when the store is ready to answer at full speed (SQLite: read workers open and warm). */
   ready(): Promise<{ warmedBytes: number; ms: number }>;
   /** What to log about the store at start (never credentials). */
@@ -30,6 +33,7 @@ export function openStore(config: Config, role: StoreRole): OpenedStore {
       return {
         store,
         authState: store.authState(),
+        auditTrail: store.auditTrail(),
         ready: async () => {
           const warm = await store.ready();
           return { warmedBytes: warm.bytes, ms: warm.ms };

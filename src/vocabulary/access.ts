@@ -147,4 +147,6 @@ export interface SecurityEvent {
 export interface Auditor {
   record(event: AccessEvent): Promise<void>;
   recordSecurity(event: SecurityEvent): Promise<void>;
+  /** False while the auditor cannot record: writes are refused before they start (absent: always healthy). */
+  healthy?(): boolean;
 }

@@ -58,7 +58,7 @@ export async function startTestServer(
     ...(overrides.config ?? {}),
   };
   const { config: _c, env: _e, log: _l, wrapStore, ...deps } = overrides;
-  const app = createApp({ ...deps, config, store: wrapStore ? wrapStore(store) : store, authState: store.authState(), log });
+  const app = createApp({ ...deps, config, store: wrapStore ? wrapStore(store) : store, authState: store.authState(), auditTrail: store.auditTrail(), log });
   await app.ready;
   adopt(app.http);
   listener = app.http;

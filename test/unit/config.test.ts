@@ -78,6 +78,9 @@ test('every variable is parsed into the typed config', () => {
     VESTA_SECRET_KEY: 'k'.repeat(40),
     VESTA_SECRET_KEY_FILE: '/run/secrets/vesta.key',
     VESTA_CORS_ORIGINS: 'https://app.example.org, http://localhost:3000',
+    VESTA_AUDIT_SITE: 'fhir-1.example.org',
+    VESTA_AUDIT_RETENTION_DAYS: '2555',
+    VESTA_AUDIT_CHECKPOINT_MINUTES: '15',
   });
   assert.deepEqual(c, {
     port: 9090,
@@ -103,7 +106,18 @@ test('every variable is parsed into the typed config', () => {
       secretKeyFile: '/run/secrets/vesta.key',
     },
     corsOrigins: ['https://app.example.org', 'http://localhost:3000'],
+    audit: { enabled: true, site: 'fhir-1.example.org', retentionDays: 2555, checkpointMinutes: 15 },
   });
+});
+
+test('the audit trail is on by default; off is refused unless HOST is a loopback address', () => {
+  const c = loadConfig({});
+  assert.equal(c.audit.enabled, true);
+  assert.equal(c.audit.retentionDays, undefined);
+  assert.equal(loadConfig({ VESTA_AUDIT: 'off' }).audit.enabled, false);
+  assertRejected({ VESTA_AUDIT: 'off', HOST: '0.0.0.0' }, 'VESTA_AUDIT');
+  assertRejected({ VESTA_AUDIT_RETENTION_DAYS: '0' }, 'VESTA_AUDIT_RETENTION_DAYS');
+  assertRejected({ VESTA_AUDIT_SITE: 'bad site!' }, 'VESTA_AUDIT_SITE');
 });
 
 test('authorization is on by default with Vesta\'s own tokens, and CORS allows any origin', () => {

@@ -84,6 +84,45 @@ CREATE TABLE IF NOT EXISTS idx_reference (
 CREATE TABLE IF NOT EXISTS idx_uri (
   rid INTEGER NOT NULL, param TEXT NOT NULL, grp INTEGER, value TEXT NOT NULL
 );
+-- The audit trail (store/audit-trail.ts): append-only, hash-chained; entities are what AuditEvent searches read.
+CREATE TABLE IF NOT EXISTS audit_log (
+  seq          INTEGER PRIMARY KEY,
+  prev_hash    TEXT NOT NULL,
+  hash         TEXT NOT NULL,
+  record       TEXT NOT NULL,
+  recorded     INTEGER NOT NULL,
+  type         TEXT NOT NULL,
+  subtype      TEXT NOT NULL,
+  action       TEXT NOT NULL,
+  outcome      TEXT NOT NULL,
+  who          TEXT,
+  agent_names  TEXT NOT NULL,
+  client       TEXT,
+  address      TEXT,
+  site         TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_log_recorded ON audit_log (recorded, seq);
+CREATE INDEX IF NOT EXISTS audit_log_who ON audit_log (who, seq) WHERE who IS NOT NULL;
+CREATE TABLE IF NOT EXISTS audit_entity (
+  seq          INTEGER NOT NULL,
+  role         TEXT NOT NULL,
+  ref          TEXT NOT NULL,
+  type         TEXT NOT NULL,
+  entity_type  TEXT NOT NULL,
+  PRIMARY KEY (seq, role, ref)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS audit_entity_ref ON audit_entity (ref, role, seq);
+CREATE TABLE IF NOT EXISTS audit_checkpoint (
+  seq          INTEGER PRIMARY KEY,
+  hash         TEXT NOT NULL,
+  created      INTEGER NOT NULL,
+  jws          TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_anchor (
+  id           INTEGER PRIMARY KEY CHECK (id = 1),
+  seq          INTEGER NOT NULL,
+  hash         TEXT NOT NULL
+);
 -- Authorization state (keys, revoked token ids...; store/auth-state.ts), apart from the resource tables.
 CREATE TABLE IF NOT EXISTS auth_state (
   kind       TEXT NOT NULL,

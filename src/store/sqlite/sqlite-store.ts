@@ -8,7 +8,11 @@ import type { StoreQuery } from '../../vocabulary/plan.js';
 import { Checkpointer } from './checkpointer.js';
 import { Mutex } from './mutex.js';
 import { SqliteAuthState } from './sqlite-auth-state.js';
+import type { SqliteWriteRunner } from './sqlite-auth-state.js';
 import type { AuthStateStore } from '../auth-state.js';
+import type { AuditEntry, AuditTrail } from '../audit-trail.js';
+import { prepareAuditWriter } from './audit-writer.js';
+import { SqliteAuditTrail } from './sqlite-audit-trail.js';
 import { openReader, tuneConnection } from './connection.js';
 import { ReadPool } from './read-pool.js';
 import { migrate } from './schema.js';
@@ -59,12 +63,11 @@ const WORKER_CHECKPOINT_PAGES = 4000;
 /** Most writes committed together; bounds how long one group holds the write lock. */
 const MAX_GROUP = 256;
 
-interface PendingWrite {
-  w: VersionWrite;
-  expected: string | null;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
+/** A write or an audit append waiting for the next group commit. */
+type PendingWrite = (
+  | { kind: 'write'; w: VersionWrite; expected: string | null }
+  | { kind: 'audit'; entries: readonly AuditEntry[] }
+) & { resolve: () => void; reject: (err: unknown) => void };
 
 /**
  * The embedded ResourceStore on one SQLite file in WAL mode. All writes go through one write connection
@@ -80,6 +83,8 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
   private readonly pending: PendingWrite[] = [];
   private readonly writerCache: WriterCache;
   private auth: SqliteAuthState | undefined;
+  private trail: SqliteAuditTrail | undefined;
+  private auditWriter: ((entries: readonly AuditEntry[]) => void) | undefined;
   /** Commits made, and the number of them known to be on stable storage (for `sync`). */
   private commits = 0;
   private syncedCommits = 0;
@@ -143,7 +148,15 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
    */
   write(w: VersionWrite, expectedVersion: string | null): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ w, expected: expectedVersion, resolve, reject });
+      this.pending.push({ kind: 'write', w, expected: expectedVersion, resolve, reject });
+      if (this.pending.length === 1) this.scheduleFlush();
+    });
+  }
+
+  /** Queues audit records for the next group commit (the audit trail's appends); resolves once committed. */
+  private appendAudit(entries: readonly AuditEntry[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ kind: 'audit', entries, resolve, reject });
       if (this.pending.length === 1) this.scheduleFlush();
     });
   }
@@ -185,7 +198,9 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
       db.exec('BEGIN IMMEDIATE');
       batch.forEach((p, i) => {
         try {
-          this.writer.write(p.w, p.expected); // a savepoint inside the group transaction
+          // Each in a savepoint inside the group transaction: one failure undoes only itself.
+          if (p.kind === 'write') this.writer.write(p.w, p.expected);
+          else (this.auditWriter ??= prepareAuditWriter(db))(p.entries);
         } catch (err) {
           errors[i] = err;
         }
@@ -275,17 +290,26 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
 
   /** The authorization state (store/auth-state.ts) in this database's `auth_state` table; one view per store. */
   authState(): AuthStateStore {
-    this.auth ??= new SqliteAuthState(this.reader.db, async (work) => {
-      const result = await this.mutex.run(() => {
-        this.assertOpen();
-        const db = this.writer.db;
-        return db.transaction(() => work(db)).immediate();
-      });
-      await this.durable();
-      return result;
-    });
+    this.auth ??= new SqliteAuthState(this.reader.db, this.durableWrite);
     return this.auth;
   }
+
+  /** The audit trail (store/audit-trail.ts) in this database; its appends join the group commit. */
+  auditTrail(): AuditTrail {
+    this.trail ??= new SqliteAuditTrail(this.reader.db, (entries) => this.appendAudit(entries), this.durableWrite);
+    return this.trail;
+  }
+
+  /** Runs a small write of its own under the write lock, durable when it resolves (auth state, audit maintenance). */
+  private readonly durableWrite: SqliteWriteRunner = async (work) => {
+    const result = await this.mutex.run(() => {
+      this.assertOpen();
+      const db = this.writer.db;
+      return db.transaction(() => work(db)).immediate();
+    });
+    await this.durable();
+    return result;
+  };
 
   /** True when both connections answer a trivial query. */
   async ping(): Promise<boolean> {
