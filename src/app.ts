@@ -4,12 +4,14 @@ import type { Express } from 'express';
 import type { Logger } from 'winston';
 import type { Config } from './config.js';
 import type { Authenticator } from './auth/authenticator.js';
-import { createAuth } from './auth/setup.js';
+import { StatementSigner } from './auth/jws.js';
+import { createAuth, ownTokens } from './auth/setup.js';
 import type { AuthSetup } from './auth/setup.js';
 import type { UserPolicy } from './auth/smart-policy.js';
 import { noopAuditor } from './audit/auditor.js';
 import { auditVersion } from './audit/render.js';
 import { TrailAuditor } from './audit/trail-auditor.js';
+import { AuditMaintenance } from './audit/maintenance.js';
 import { buildCapabilityStatement, loadCapabilityBase } from './capability/capability-statement.js';
 import { discoverAuthorizationServer, RESOURCE_SCOPES, RESOURCE_SERVER_CAPABILITIES, smartConfiguration } from './capability/security.js';
 import type { SecurityInfo } from './capability/security.js';
@@ -77,6 +79,8 @@ export interface VestaApp {
   deps: Deps;
   /** Authentication and authorization as configured (tests mint tokens with `auth.own`). */
   auth: AuthSetup;
+  /** The audit trail's checkpoints, verification and retention (when the store keeps a trail). */
+  audit?: AuditMaintenance;
   /** Resolves once start-up work (registering stored SearchParameters) is done; listen after it. */
   ready: Promise<void>;
 }
@@ -121,9 +125,16 @@ export function createApp(opts: AppOptions): VestaApp {
   let smart = smartConfiguration(security);
   const trailAuditor = config.audit.enabled && opts.auditTrail ? new TrailAuditor(opts.auditTrail, config.audit.site, opts.log) : undefined;
   const hooks = { policy: opts.policy ?? auth.policy, auditor: opts.auditor ?? trailAuditor ?? noopAuditor };
+  // Checkpoints are signed with Vesta's own keys, whatever issues the access tokens.
+  const keys = opts.authState ? (auth.own?.keys ?? ownTokens(config, opts.authState).keys) : undefined;
+  const signer = keys ? new StatementSigner(keys) : undefined;
+  const audit = opts.auditTrail && signer ? new AuditMaintenance({
+    trail: opts.auditTrail, sign: (p) => signer.sign(p), verify: (jws) => signer.verify(jws), auditor: hooks.auditor,
+    site: config.audit.site, log: opts.log, ...(config.audit.retentionDays !== undefined ? { retentionDays: config.audit.retentionDays } : {}),
+  }) : undefined;
   const bundles = new BundleService({ base: { store, resources, reads, search, history, conditional }, ids, resourceTypes: types });
   const deps: Deps = {
-    hooks, table, bundles, touched,
+    hooks, table, bundles, touched, ...(audit ? { audit } : {}),
     reindex: new ReindexService(store, indexer, validator.resourceTypes, clock, ids, opts.log),
     config, store, resources, reads, history, search, searchEngine: engine, validator, elements,
     resourceTypes: types, clock, ids,
@@ -148,5 +159,5 @@ export function createApp(opts: AppOptions): VestaApp {
     })
     : Promise.resolve();
   const ready = Promise.all([searchParameters.loadStored(store), auth.ready, discovered]).then(() => undefined);
-  return { http, deps, auth, ready };
+  return { http, deps, auth, ready, ...(audit ? { audit } : {}) };
 }

@@ -52,6 +52,8 @@ async function main(): Promise<void> {
   log.info('listening', { baseUrl: base, auth: config.auth.mode, issuers: app.auth.issuers, ...opened.description, warmedMiB: Math.round(warm.warmedBytes / 1048576), warmMs: Math.round(warm.ms) });
   process.stdout.write(`Vesta FHIR R4 server ready at ${base}\n`);
 
+  const stopAuditMaintenance = app.audit?.start(config.audit.checkpointMinutes);
+
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
@@ -63,8 +65,11 @@ async function main(): Promise<void> {
     }, config.shutdownGraceSeconds * 1000);
     force.unref();
     server.close(() => {
-      store
-        .close()
+      stopAuditMaintenance?.();
+      // The trail's head at shutdown is signed, so a verifier can tell whether records were cut off the end later.
+      (app.audit?.checkpoint() ?? Promise.resolve())
+        .catch((e: unknown) => log.error('final audit checkpoint failed', { error: e instanceof Error ? e.message : String(e) }))
+        .then(() => store.close())
         .then(() => {
           log.info('stopped');
           process.exit(0);

@@ -109,6 +109,8 @@ const SECURITY_SUBTYPES: Readonly<Record<SecurityEvent['kind'], [type: string, s
   'token-refreshed': [`${SYSTEMS.dicom}|110114`, `${SYSTEMS.vesta}|token-refreshed`],
   'token-introspected': [`${SYSTEMS.dicom}|110114`, `${SYSTEMS.vesta}|token-introspected`],
   'token-revoked': [`${SYSTEMS.dicom}|110114`, `${SYSTEMS.vesta}|token-revoked`],
+  // DICOM 110101 Audit Log Used: the trail itself was maintained.
+  'audit-pruned': [`${SYSTEMS.dicom}|110101`, `${SYSTEMS.vesta}|audit-pruned`],
 };
 
 /** The record of one security event of the authorization server. */
@@ -118,7 +120,8 @@ export function recordOfSecurity(e: SecurityEvent, site: string): AuditRecord {
     kind: 'security', type, subtype, action: 'E', recorded: e.recorded, outcome: e.success ? '0' : '4',
     entities: [], patients: e.patient ? [e.patient] : [], site,
   };
-  if (!e.success) record.outcomeDesc = e.reason ?? 'Failed';
+  if (e.reason !== undefined) record.outcomeDesc = e.reason;
+  else if (!e.success) record.outcomeDesc = 'Failed';
   if (e.user !== undefined) record.who = e.user;
   if (e.clientId !== undefined) record.clientId = e.clientId;
   if (e.client.address !== undefined) record.address = e.client.address;

@@ -89,6 +89,8 @@ export function fhirDispatcher(deps: Deps, hooks: Hooks, authenticator: Authenti
         negotiate(format, req.headers.accept);
         // Public rows (the CapabilityStatement, the SMART configuration) answer without a token.
         const auth = spec.public ? ANONYMOUS : await authenticator.authenticate(headers);
+        if (auth.clientId !== undefined) state.clientId = auth.clientId;
+        if (auth.subject !== undefined) state.user = auth.subject;
         if (!kinds) return { ...r, auth };
         // Operations such as $reindex may be invoked without a body (FHIR R4 operations.html#executing).
         if (spec.name === 'operation' && !hasBody(req)) return { ...r, auth };

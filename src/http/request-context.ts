@@ -12,6 +12,9 @@ export interface RequestState {
   interaction?: string;
   /** CORS headers for this response (cors.ts), flat [name, value, ...]. */
   cors?: readonly string[];
+  /** Who called, once authenticated: the OAuth client and subject (never a token, a name or a patient id). */
+  clientId?: string;
+  user?: string;
   log?: Logger;
 }
 
@@ -57,7 +60,7 @@ export function requestContext(log: Logger, securityHeaders: readonly string[]) 
         const ms = Number(process.hrtime.bigint() - state.started) / 1e6;
         state.log!.info('request', {
           method: req.method, route: state.route ?? 'unmatched', interaction: state.interaction, status: res.statusCode,
-          durationMs: Math.round(ms * 100) / 100,
+          durationMs: Math.round(ms * 100) / 100, clientId: state.clientId, user: state.user,
         });
       });
     }

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { ElementIndex } from '../fhir/element-index.js';
 import type { Clock, IdGenerator } from '../fhir/ids.js';
+import type { AuditMaintenance } from '../audit/maintenance.js';
 import type { BundleService } from '../services/bundle-service.js';
 import type { HistoryService } from '../services/history-service.js';
 import type { ReadService } from '../services/read-service.js';
@@ -52,6 +53,8 @@ export interface Deps {
   bundles: BundleService;
   searchEngine: SearchEngine;
   reindex: ReindexService;
+  /** The audit trail's checkpoints, verification and retention (absent when the store keeps no trail). */
+  audit?: AuditMaintenance;
   validator: ResourceValidator;
   elements: ElementIndex;
   touched: TouchedResources;

@@ -3,6 +3,7 @@ import { isJsonObject } from '../fhir/resource-json.js';
 import type { ReindexJob } from '../services/reindex-service.js';
 import type { Permission } from '../vocabulary/interaction.js';
 import type { Handler } from './deps.js';
+import { patientAudit, verifyAudit } from './audit-operations.js';
 
 /** Pulls the resource out of a `$validate` body: the resource itself or a Parameters with a `resource` part. */
 function resourceToValidate(body: unknown): unknown {
@@ -76,6 +77,10 @@ export interface OperationSpec {
   permissions: Readonly<Partial<Record<string, readonly Permission[]>>> & { default: readonly Permission[] };
   /** Administrative: only a system-level grant may run it. */
   admin?: boolean;
+  /** The resource types it runs on (every type when absent). */
+  types?: readonly string[];
+  /** The type its letters apply to when not the URL's (`Patient/1/$audit` reads AuditEvents). */
+  on?: string;
 }
 
 /** Operations Vesta implements, by name (without `$`). */
@@ -92,14 +97,26 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     definition: 'urn:vesta:OperationDefinition/reindex',
     permissions: { default: ['u'], GET: ['r'] }, admin: true,
   },
+  // Verifying the audit trail reads every record of it: an operator's or a privacy officer's system task.
+  verify: {
+    handler: verifyAudit, type: true, instance: false, system: false, methods: ['GET'], types: ['AuditEvent'],
+    definition: 'urn:vesta:OperationDefinition/audit-verify',
+    permissions: { default: ['r'] }, admin: true,
+  },
+  // A patient's accounting of disclosures is a search of AuditEvents: it needs the search letter on AuditEvent.
+  audit: {
+    handler: patientAudit, type: false, instance: true, system: false, methods: ['GET'], types: ['Patient'], on: 'AuditEvent',
+    definition: 'urn:vesta:OperationDefinition/patient-audit',
+    permissions: { default: ['s'] },
+  },
 };
 
 /** The letters (and whether a system grant is needed) of `$name` called with `method`; none for unknown operations (they answer 404). */
-export function operationNeeds(name: string | undefined, method: string): { permissions: Permission[]; admin?: boolean } {
+export function operationNeeds(name: string | undefined, method: string): { permissions: Permission[]; admin?: boolean; on?: string } {
   const op = name !== undefined && Object.hasOwn(OPERATIONS, name) ? OPERATIONS[name] : undefined;
   if (!op) return { permissions: [] };
   const permissions = [...(op.permissions[method] ?? op.permissions.default)];
-  return op.admin ? { permissions, admin: true } : { permissions };
+  return { permissions, ...(op.admin ? { admin: true } : {}), ...(op.on ? { on: op.on } : {}) };
 }
 
 /** Dispatches `$name` at system, type or instance level; unknown operations are 404, wrong level or method 405. */
@@ -108,6 +125,9 @@ export const operation: Handler = async (req, deps, decision) => {
   if (!op) throw notFound(`Operation $${req.operation} is not supported`);
   const level = req.id !== undefined ? 'instance' : req.resourceType !== undefined ? 'type' : 'system';
   if (!op[level]) throw notFound(`Operation $${req.operation} is not available at ${level} level`);
+  if (op.types && (req.resourceType === undefined || !op.types.includes(req.resourceType))) {
+    throw notFound(`Operation $${req.operation} is not available on ${req.resourceType ?? 'the system'}`);
+  }
   if (!op.methods.includes(req.method)) throw methodNotAllowed(`$${req.operation} does not accept ${req.method}`, op.methods);
   return op.handler(req, deps, decision);
 };

@@ -9,7 +9,7 @@ import { operationNeeds } from './operations.js';
  * The permission letters a request needs, from its table row: the row's letter, plus `s` for conditional forms
  * (criteria in the URL or `If-None-Exist`: they search); operations take theirs from the operation table.
  */
-function needs(spec: InteractionSpec, req: FhirRequest): { permissions: Permission[]; admin?: boolean } {
+function needs(spec: InteractionSpec, req: FhirRequest): { permissions: Permission[]; admin?: boolean; on?: string } {
   if (spec.name === 'operation') return operationNeeds(req.operation, req.method);
   const permissions: Permission[] = spec.scope === null ? [] : [spec.scope];
   const conditional = spec.conditional || (spec.name === 'create' && req.headers['if-none-exist'] !== undefined);
@@ -19,14 +19,16 @@ function needs(spec: InteractionSpec, req: FhirRequest): { permissions: Permissi
 
 /** The context the hooks see for a request. */
 export function contextOf(spec: InteractionSpec, req: FhirRequest): InteractionContext {
-  const { permissions, admin } = needs(spec, req);
+  const { permissions, admin, on } = needs(spec, req);
   const ctx: InteractionContext = {
     requestId: req.requestId, principal: req.auth, interaction: req.interaction, permissions, client: req.client,
   };
   if (admin) ctx.admin = true;
   if (spec.public) ctx.public = true;
   if (req.operation) ctx.operation = req.operation;
-  if (req.resourceType) ctx.resourceType = req.resourceType;
+  // An operation on one type that works on another (`Patient/1/$audit` reads AuditEvents) is decided on the latter.
+  if (on) ctx.resourceType = on;
+  else if (req.resourceType) ctx.resourceType = req.resourceType;
   if (req.id && !req.compartment) ctx.id = req.id;
   if (req.compartment) ctx.compartmentPatient = req.compartment.id;
   else if (req.resourceType === 'Patient' && req.id) ctx.compartmentPatient = req.id;

@@ -40,7 +40,9 @@ export const INTERACTIONS: readonly InteractionSpec[] = [
   { name: 'transaction', method: 'POST', shape: 'system', scope: null, audit: 'E', handle: bundle },
   { name: 'batch', method: 'POST', shape: 'system', scope: null, audit: 'E', handle: bundle },
   { name: 'operation', method: 'POST', shape: 'type-operation', scope: null, audit: 'E', handle: operation },
+  { name: 'operation', method: 'GET', shape: 'type-operation', scope: null, audit: 'E', handle: operation },
   { name: 'operation', method: 'POST', shape: 'system-operation', scope: null, audit: 'E', handle: operation },
   { name: 'operation', method: 'GET', shape: 'system-operation', scope: null, audit: 'E', handle: operation },
   { name: 'operation', method: 'POST', shape: 'instance-operation', scope: null, audit: 'E', handle: operation },
+  { name: 'operation', method: 'GET', shape: 'instance-operation', scope: null, audit: 'E', handle: operation },
 ];

@@ -4,8 +4,17 @@
  * the same store as the data (the SQLite file, the MongoDB database), apart from the resource tables, and its
  * appends join the store's commits, so a request's audit record shares the fsync of the request's own writes.
  */
+import { createHash } from 'node:crypto';
 import type { Page } from '../vocabulary/versions.js';
 import type { StoreQuery } from '../vocabulary/plan.js';
+
+/** The hash before the first record of a chain that was never pruned. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The link hash every store computes the same way: SHA-256 over the previous link's hash, a newline, and the record's canonical text (hex). */
+export function linkHash(prevHash: string, text: string): string {
+  return createHash('sha256').update(prevHash).update('\n').update(text).digest('hex');
+}
 
 /** What an AuditEvent search reads, per record. Codes are `system|code`; references `Type/id`. */
 export interface AuditColumns {

@@ -124,7 +124,8 @@ export interface AccessEvent {
 export interface SecurityEvent {
   kind:
     | 'login' | 'logout' | 'lockout' | 'consent' | 'client-authentication'
-    | 'token-issued' | 'token-refreshed' | 'token-introspected' | 'token-revoked';
+    | 'token-issued' | 'token-refreshed' | 'token-introspected' | 'token-revoked'
+    | 'audit-pruned';
   /** Whether it succeeded (a failed login, a denied consent, a refused client are failures). */
   success: boolean;
   /** ISO instant. */

@@ -1,14 +1,6 @@
-import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { GENESIS_HASH, linkHash } from '../audit-trail.js';
 import type { AuditEntry } from '../audit-trail.js';
-
-/** The hash before the first record of a chain that was never pruned. */
-export const GENESIS_HASH = '0'.repeat(64);
-
-/** The link hash: SHA-256 over the previous link's hash, a newline, and the record's canonical text (hex). */
-export function linkHash(prevHash: string, text: string): string {
-  return createHash('sha256').update(prevHash).update('\n').update(text).digest('hex');
-}
 
 /**
  * Appends audit entries on the write connection, inside the caller's transaction: each gets the next sequence
