@@ -1,3 +1,4 @@
+import { READ_ONLY_TYPES } from './interactions/read-only-types.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
@@ -135,7 +136,7 @@ export function createApp(opts: AppOptions): VestaApp {
   const bundles = new BundleService({ base: { store, resources, reads, search, history, conditional }, ids, resourceTypes: types });
   const deps: Deps = {
     hooks, table, bundles, touched, ...(audit ? { audit } : {}),
-    reindex: new ReindexService(store, indexer, validator.resourceTypes, clock, ids, opts.log),
+    reindex: new ReindexService(store, indexer, validator.resourceTypes.filter((t) => !READ_ONLY_TYPES.has(t)), clock, ids, opts.log),
     config, store, resources, reads, history, search, searchEngine: engine, validator, elements,
     resourceTypes: types, clock, ids,
     capabilityStatement: () => JSON.parse(capability) as Record<string, unknown>,
