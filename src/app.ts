@@ -119,7 +119,7 @@ export function createApp(opts: AppOptions): VestaApp {
   let security = securityOf(config, auth);
   const capabilityBase = loadCapabilityBase(opts.conformanceDir ?? path.join(REPO_ROOT, 'conformance'));
   const capabilityText = (): string => JSON.stringify(buildCapabilityStatement({
-    baseUrl: config.baseUrl, base: capabilityBase, security,
+    baseUrl: config.baseUrl, base: capabilityBase, security, audited: config.audit.enabled && opts.auditTrail !== undefined,
     table, resourceTypes, searchEngine: engine, store: store.capabilities, profilesByType: validator.profilesByType, clock,
   }));
   let capability = capabilityText();
