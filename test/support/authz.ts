@@ -100,7 +100,7 @@ export interface FlowOptions {
 }
 
 /** Walks authorize → login → (picker) → consent; returns the final redirect's parameters. */
-export async function authorize(srv: AuthzServer, o: FlowOptions, pages = new PageClient(srv.root)): Promise<URLSearchParams> {
+export async function authorize(srv: Pick<AuthzServer, 'root' | 'base'>, o: FlowOptions, pages = new PageClient(srv.root)): Promise<URLSearchParams> {
   const q = new URLSearchParams({
     response_type: 'code', client_id: o.clientId, redirect_uri: o.redirectUri ?? REDIRECT, scope: o.scope, state: o.state ?? 'st-1',
     aud: o.aud ?? srv.base, code_challenge: o.challenge, code_challenge_method: 'S256',
@@ -137,7 +137,7 @@ export async function authorize(srv: AuthzServer, o: FlowOptions, pages = new Pa
 }
 
 /** POSTs a form to the token endpoint (or another), with optional Basic credentials. */
-export async function tokenRequest(srv: AuthzServer, form: Record<string, string>, opts: { basic?: [string, string]; path?: string } = {}): Promise<{ status: number; body: Record<string, any>; headers: Headers }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function tokenRequest(srv: Pick<AuthzServer, 'issuer'>, form: Record<string, string>, opts: { basic?: [string, string]; path?: string } = {}): Promise<{ status: number; body: Record<string, any>; headers: Headers }> { // eslint-disable-line @typescript-eslint/no-explicit-any
   const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded' };
   if (opts.basic) headers.Authorization = `Basic ${Buffer.from(`${encodeURIComponent(opts.basic[0])}:${encodeURIComponent(opts.basic[1])}`).toString('base64')}`;
   const res = await fetch(`${srv.issuer}${opts.path ?? '/token'}`, { method: 'POST', headers, body: new URLSearchParams(form) });
