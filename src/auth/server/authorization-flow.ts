@@ -13,6 +13,8 @@ import type { User, UserDirectory } from './users.js';
 export interface PatientDirectory {
   search(user: User, name: string, limit: number): Promise<PatientSummary[]>;
   visible(user: User, patientId: string): Promise<boolean>;
+  /** The patient's name and birth date for the consent page (the patient is already in context). */
+  summary(patientId: string): Promise<PatientSummary | undefined>;
 }
 
 /** What the picker shows of a patient. */
@@ -180,6 +182,11 @@ export class AuthorizationFlow {
     const user = tx.username !== undefined ? await this.d.users.get(tx.username) : undefined;
     if (!user) return [];
     return this.d.patients.search(user, name, 20);
+  }
+
+  /** What the consent page shows of the patient in context. */
+  async patientSummary(tx: Transaction): Promise<PatientSummary | undefined> {
+    return tx.patient === undefined ? undefined : this.d.patients.summary(tx.patient);
   }
 
   /** The picked patient, when the user may see it. */

@@ -40,6 +40,11 @@ export function storePatientDirectory(search: SearchService, userPolicy: UserPol
       const found = await search.findMatches('Patient', query, limit, restriction(user));
       return found.filter((v) => !v.deleted).map((v) => summarize(v.json));
     },
+    async summary(id) {
+      if (!/^[A-Za-z0-9\-.]{1,64}$/.test(id)) return undefined;
+      const found = (await search.findMatches('Patient', [['_id', id]], 1)).filter((v) => !v.deleted);
+      return found[0] ? summarize(found[0].json) : undefined;
+    },
     async visible(user, id) {
       if (!/^[A-Za-z0-9\-.]{1,64}$/.test(id)) return false;
       const found = await search.findMatches('Patient', [['_id', id]], 1, restriction(user));

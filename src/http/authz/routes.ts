@@ -117,7 +117,9 @@ export function authRoutes(o: AuthRoutesOptions): Router {
       case 'consent': {
         res.locals.formTarget = new URL(tx.redirectUri).origin;
         const scopes = tx.scopes.map((scope) => ({ scope, words: describeScope(scope, o.resourceTypes) }));
-        return page(res, extra.status ?? 200, consentPage({ action: `${base}/consent`, csrf: tx.csrf, appName: tx.clientName, scopes, ...(tx.patient ? { patientName: `Patient/${tx.patient}` } : {}) }));
+        const patient = await flow.patientSummary(tx);
+        const patientName = patient ? `${patient.name}${patient.birthDate ? `, born ${patient.birthDate}` : ''}` : tx.patient !== undefined ? `Patient/${tx.patient}` : undefined;
+        return page(res, extra.status ?? 200, consentPage({ action: `${base}/consent`, csrf: tx.csrf, appName: tx.clientName, scopes, ...(patientName ? { patientName } : {}) }));
       }
     }
   };
