@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import type { ClientRegistration } from '../../src/auth/server/clients.js';
+import { noteRequest } from './log-scan.js';
 import { startSmartServer } from './smart.js';
 import type { SmartServer } from './smart.js';
 
@@ -57,6 +58,7 @@ export class PageClient {
       headers['Content-Type'] = 'application/x-www-form-urlencoded';
       body = (form instanceof URLSearchParams ? form : new URLSearchParams(form)).toString();
     }
+    noteRequest(abs, headers, body);
     const res = await fetch(abs, { method, headers, body, redirect: 'manual' });
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';');
@@ -140,7 +142,9 @@ export async function authorize(srv: Pick<AuthzServer, 'root' | 'base'>, o: Flow
 export async function tokenRequest(srv: Pick<AuthzServer, 'issuer'>, form: Record<string, string>, opts: { basic?: [string, string]; path?: string } = {}): Promise<{ status: number; body: Record<string, any>; headers: Headers }> { // eslint-disable-line @typescript-eslint/no-explicit-any
   const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded' };
   if (opts.basic) headers.Authorization = `Basic ${Buffer.from(`${encodeURIComponent(opts.basic[0])}:${encodeURIComponent(opts.basic[1])}`).toString('base64')}`;
-  const res = await fetch(`${srv.issuer}${opts.path ?? '/token'}`, { method: 'POST', headers, body: new URLSearchParams(form) });
+  const body = new URLSearchParams(form).toString();
+  noteRequest(`${srv.issuer}${opts.path ?? '/token'}`, headers, body);
+  const res = await fetch(`${srv.issuer}${opts.path ?? '/token'}`, { method: 'POST', headers, body });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : {}, headers: res.headers };
 }

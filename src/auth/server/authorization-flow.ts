@@ -43,6 +43,7 @@ export interface Transaction {
   /** The cookie value binding the transaction to the browser that started it. */
   browserKey: string;
   username?: string;
+  subject?: string;
   fhirUser?: string;
   patient?: string;
   encounter?: string;
@@ -162,7 +163,7 @@ export class AuthorizationFlow {
     if (tx.launch?.user !== undefined && tx.launch.user !== user.username) {
       return { ok: false, message: 'This launch was created for another user.' };
     }
-    const next: Transaction = { ...tx, username: user.username, authTime: Math.floor(Date.now() / 1000) };
+    const next: Transaction = { ...tx, username: user.username, subject: user.id, authTime: Math.floor(Date.now() / 1000) };
     if (user.fhirUser !== undefined) next.fhirUser = user.fhirUser;
     if (tx.launch) {
       next.patient = tx.launch.patient;
@@ -210,6 +211,7 @@ export class AuthorizationFlow {
     const code = await this.d.grants.issueCode({
       clientId: tx.clientId, redirectUri: tx.redirectUri, codeChallenge: tx.codeChallenge, scopes,
       ...(tx.username !== undefined ? { username: tx.username } : {}),
+      ...(tx.subject !== undefined ? { subject: tx.subject } : {}),
       ...(tx.fhirUser !== undefined ? { fhirUser: tx.fhirUser } : {}),
       ...(tx.patient !== undefined ? { patient: tx.patient } : {}),
       ...(tx.encounter !== undefined ? { encounter: tx.encounter } : {}),

@@ -8,6 +8,8 @@ export interface GrantContext {
   /** The granted scopes (the user's approved subset). */
   scopes: string[];
   username?: string;
+  /** The user's opaque subject id (`sub`). */
+  subject?: string;
   fhirUser?: string;
   patient?: string;
   encounter?: string;

@@ -130,7 +130,7 @@ export class TokenService {
     const scope = ctx.scopes.join(' ');
     const issued = await this.d.tokens.sign({
       scope, clientId: client.clientId, expiresInSeconds: this.d.lifetimeSeconds,
-      subject: ctx.username ?? ctx.fhirUser ?? client.clientId,
+      subject: ctx.subject ?? client.clientId,
       ...(ctx.patient !== undefined ? { patient: ctx.patient } : {}),
       ...(ctx.encounter !== undefined ? { encounter: ctx.encounter } : {}),
       ...(ctx.fhirUser !== undefined ? { fhirUser: ctx.fhirUser } : {}),
@@ -162,7 +162,7 @@ export class TokenService {
     if (ctx.authTime !== undefined) claims.auth_time = ctx.authTime;
     if (ctx.scopes.includes('profile')) claims.preferred_username = ctx.username;
     return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
-      .setIssuer(this.d.issuer).setSubject(ctx.username!).setAudience(client.clientId)
+      .setIssuer(this.d.issuer).setSubject(ctx.subject ?? ctx.username!).setAudience(client.clientId)
       .setIssuedAt().setExpirationTime(`${this.d.lifetimeSeconds}s`).sign(key);
   }
 
@@ -199,7 +199,7 @@ export class TokenService {
     const rec = await this.d.grants.findRefresh(token);
     if (!rec || rec.rotatedAt !== undefined || (await this.d.grants.familyRevoked(rec.grantId))) return undefined;
     const out: Record<string, unknown> = { active: true, token_type: 'refresh_token', scope: rec.scopes.join(' '), client_id: rec.clientId };
-    if (rec.username !== undefined) out.sub = rec.username;
+    if (rec.subject !== undefined) out.sub = rec.subject;
     if (rec.patient !== undefined) out.patient = rec.patient;
     if (rec.fhirUser !== undefined) out.fhirUser = `${this.d.baseUrl}/${rec.fhirUser}`;
     return out;

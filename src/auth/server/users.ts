@@ -1,9 +1,11 @@
 import type { AuthStateStore } from '../../store/auth-state.js';
-import { decoyHash, hashSecret, verifySecret } from './secrets.js';
+import { decoyHash, hashSecret, randomToken, verifySecret } from './secrets.js';
 
 /** A user who can log in to the authorization server; the password only as a scrypt hash. */
 export interface User {
   username: string;
+  /** The stable, opaque subject (`sub`) of the user's tokens: logs name it, never the username. */
+  id: string;
   passwordHash: string;
   /** The FHIR resource the user is (`Patient/123`, `Practitioner/456`): the `fhirUser` claim. */
   fhirUser?: string;
@@ -41,7 +43,7 @@ export class UserDirectory {
     if (!USERNAME.test(username)) throw new Error('a username is 1 to 64 letters, digits or . _ @ -');
     checkPassword(password);
     if (fhirUser !== undefined && !FHIR_USER.test(fhirUser)) throw new Error('--fhir-user is a reference such as Patient/123 or Practitioner/456');
-    const user: User = { username, passwordHash: await hashSecret(password), disabled: false, createdAt: new Date().toISOString() };
+    const user: User = { username, id: randomToken(12), passwordHash: await hashSecret(password), disabled: false, createdAt: new Date().toISOString() };
     if (fhirUser !== undefined) user.fhirUser = fhirUser;
     if (!(await this.state.insert({ kind: KIND, id: username, value: user }))) throw new Error(`user ${username} exists already`);
     return user;
