@@ -44,10 +44,12 @@ async function json(args: string[], stdin = ''): Promise<Record<string, any>> { 
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vesta-cli-authz-'));
-  server = await startServerProcess(dir, { VESTA_AUTH: 'builtin' });
+  server = await startServerProcess(dir, { VESTA_AUTH: 'builtin', LOG_LEVEL: 'warn' });
   env = { PATH: process.env.PATH ?? '', VESTA_DATA_DIR: dir, VESTA_BASE_URL: server.base, LOG_LEVEL: 'error' };
 });
 after(async () => {
+  // When the server stopped early, what it printed explains why.
+  if (server.child.exitCode !== null || server.child.signalCode !== null) process.stderr.write(`server exited early (code ${server.child.exitCode}, signal ${server.child.signalCode}):\n${server.output()}\n`);
   await stopServerProcess(server);
   fs.rmSync(dir, { recursive: true, force: true });
 });
