@@ -11,6 +11,7 @@ import { AUTH_SERVER_CAPABILITIES, AUTH_SERVER_FACTS, createAuthorizationServer,
 import type { AuthorizationServer } from './auth/server/authorization-server.js';
 import { storePatientDirectory } from './auth/server/patient-directory.js';
 import { authRoutes } from './http/authz/routes.js';
+import { AUDIT_APP, auditAppRoutes } from './http/apps/audit-app.js';
 import type { AuthSetup } from './auth/setup.js';
 import type { UserPolicy } from './auth/smart-policy.js';
 import { noopAuditor } from './audit/auditor.js';
@@ -177,6 +178,7 @@ export function createApp(opts: AppOptions): VestaApp {
         server: authServer, cors, resourceTypes: types, rateLimitPerMinute: config.auth.rateLimitPerMinute,
         secureCookies: config.baseUrl.startsWith('https:'), log: opts.log, openidConfiguration: () => openidConfiguration(authServer, security),
       }),
+      apps: auditAppRoutes(config.baseUrl),
     } : {}),
   });
   // With an external issuer, its endpoints are learnt from its discovery document (best effort, at start).
@@ -188,7 +190,11 @@ export function createApp(opts: AppOptions): VestaApp {
       smart = smartConfiguration(security);
     })
     : Promise.resolve();
-  const ready = Promise.all([searchParameters.loadStored(store), auth.ready, discovered]).then(() => undefined);
+  // The audit review app is a public client of the built-in server, registered on every start (its redirect follows the base URL).
+  const appsRegistered = authServer
+    ? authServer.clients.ensureBuiltin(AUDIT_APP.clientId, { name: AUDIT_APP.name, scopes: AUDIT_APP.scopes, redirectUri: `${new URL(config.baseUrl).origin}${AUDIT_APP.path}` })
+    : Promise.resolve();
+  const ready = Promise.all([searchParameters.loadStored(store), auth.ready, discovered, appsRegistered]).then(() => undefined);
   return { http, deps, auth, ready, ...(audit ? { audit } : {}), ...(authServer ? { authServer } : {}) };
 }
 
