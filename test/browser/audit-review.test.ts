@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { browserMissing, launchChromium, SHOTS } from '../support/browser.js';
 import { startAuthzServer } from '../support/authz.js';
 import type { AuthzServer } from '../support/authz.js';
 import { seedPatient } from '../support/smart.js';
@@ -15,11 +14,7 @@ import type { PatientRecord } from '../support/smart.js';
  * test-output/browser/ (git-ignored) for a person to look at.
  */
 
-const CHROMIUM = process.env.VESTA_CHROMIUM ?? '/usr/bin/chromium';
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const SHOTS = path.join(REPO, 'test-output', 'browser');
-const missing = fs.existsSync(CHROMIUM) ? undefined : `Chromium not found at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`;
-if (missing) process.stderr.write(`SKIPPING audit review browser test: ${missing}\n`);
+const missing = browserMissing('the audit review browser test');
 
 let srv: AuthzServer;
 let ada: PatientRecord;
@@ -40,12 +35,7 @@ before(async () => {
   const narrow = await srv.token('user/Patient.rs', { fhirUser: 'Practitioner/doc-9', clientId: 'chart-app' });
   assert.equal((await srv.as(narrow)('GET', `${srv.base}/Observation?patient=${bea.patient}`)).status, 403);
   await srv.user('privacy-officer', 'audit all the things', 'Practitioner/po-1');
-  const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  fs.mkdirSync(SHOTS, { recursive: true });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
