@@ -51,8 +51,8 @@ export async function runAuditBench(): Promise<boolean> {
   console.log(`# Audit bench\n${machineInfo()}\nautocannon: ${settings.connections} connections, ${settings.durationSec} s per run ` +
     `(+${settings.warmupSec} s warm-up), ${settings.rounds} rounds alternating (median kept); ${patients} patients, one patient-scoped token each; authorization on in both`);
   const sides: [Side, Side] = [
-    { name: 'unaudited', env: { VESTA_AUTH: 'builtin', VESTA_AUDIT: 'off' }, authorized: true },
-    { name: 'audited', env: { VESTA_AUTH: 'builtin' }, authorized: true },
+    { name: 'unaudited', env: { VESTA_AUTH: 'builtin' }, authorized: true },
+    { name: 'audited', env: { VESTA_AUTH: 'builtin', VESTA_AUDIT: 'on' }, authorized: true },
   ];
   let storage: { records: number; bytes: number } | undefined;
   let report: Awaited<ReturnType<typeof verify>> | undefined;

@@ -23,8 +23,8 @@ export async function runAuthBench(): Promise<boolean> {
   console.log(`# Authorization bench\n${machineInfo()}\nautocannon: ${settings.connections} connections, ${settings.durationSec} s per run ` +
     `(+${settings.warmupSec} s warm-up), ${settings.rounds} rounds alternating (median kept); ${patients} patients, one patient-scoped token each`);
   const sides: [Side, Side] = [
-    { name: 'open', env: { VESTA_AUDIT: 'off' }, authorized: false },
-    { name: 'authorized', env: { VESTA_AUTH: 'builtin', VESTA_AUDIT: 'off' }, authorized: true },
+    { name: 'open', env: {}, authorized: false },
+    { name: 'authorized', env: { VESTA_AUTH: 'builtin' }, authorized: true },
   ];
   const { rows, clean } = await runPaired(settings, patients, sides);
   console.log(`\n${pairedTable(sides, rows, TARGETS)}`);
