@@ -107,6 +107,15 @@ describe('backend services', () => {
     assert.equal(viaPublic.body.error, 'unauthorized_client');
   });
 
+  test('a private JWK registered by mistake is stored with its public members only', async () => {
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    const priv = { ...(await exportJWK(pair.privateKey)), kid: 'p1' };
+    const { clientId } = await srv.client({ type: 'backend', scopes: 'system/Patient.rs', jwks: { keys: [priv] } });
+    const stored = await srv.app.authServer!.clients.get(clientId);
+    assert.equal(stored!.jwks!.keys[0]!.d, undefined);
+    assert.equal(stored!.jwks!.keys[0]!.x, priv.x);
+  });
+
   test('backend clients register with system/ scopes and keys only', async () => {
     await assert.rejects(srv.client({ type: 'backend', scopes: 'patient/*.rs', jwks: { keys: [] } }), /system\//);
     await assert.rejects(srv.client({ type: 'backend', scopes: 'system/*.rs' }), /jwks/);
