@@ -167,6 +167,11 @@ describe('discovery', () => {
     assert.equal(oidc.issuer, smart.issuer);
     assert.equal(oidc.token_endpoint, smart.token_endpoint);
     assert.deepEqual(oidc.id_token_signing_alg_values_supported, ['RS256']);
+    const meta = await (await fetch(`${srv.base}/metadata`)).json() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const uris = meta.rest[0].security.extension[0].extension as { url: string; valueUri: string }[];
+    assert.deepEqual(Object.fromEntries(uris.map((u) => [u.url, u.valueUri])), {
+      authorize: smart.authorization_endpoint, token: smart.token_endpoint, introspect: smart.introspection_endpoint, revoke: smart.revocation_endpoint,
+    });
     const jwks = await (await fetch(oidc.jwks_uri)).json() as { keys: JWK[] };
     assert.ok(jwks.keys.some((k) => k.alg === 'RS256') && jwks.keys.every((k) => k.d === undefined));
   });
