@@ -11,15 +11,20 @@
  *    Targets, as Vesta/ceiling req/s: read >= 0.6, create >= 0.4, update >= 0.35; every
  *    response must be 2xx.
  * 2. Validation (bench/validation-bench.ts, when built): microseconds per validated resource.
+ * 3. Authorization (bench/auth-bench.ts): read, search and create open and with a patient-scoped token.
+ * 4. Audit (bench/audit-bench.ts): the same with the audit trail off and on (authorization on in both), bytes per
+ *    AuditEvent and `vesta audit verify` speed.
  *
  * Environment: BENCH_DURATION (s per measured run, default 10), BENCH_WARMUP (s, default 2),
  * BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 16), BENCH_PRELOAD (default 10000).
- * Takes about 5 minutes with the defaults. `node dist/bench/http-bench.js` runs the HTTP part alone.
+ * Takes about 12 minutes with the defaults. `node dist/bench/http-bench.js` runs the HTTP part alone.
  * Exit code 1 when a server failed or answered non-2xx; unmet targets are reported, not fatal,
  * because absolute numbers depend on the machine.
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { runAuditBench } from './audit-bench.js';
+import { runAuthBench } from './auth-bench.js';
 import { runHttpBench } from './http-bench.js';
 import { fmt, formatTable } from './lib/report.js';
 
@@ -66,7 +71,12 @@ async function main(): Promise<number> {
   } catch (err) {
     console.error('validation bench failed:', err);
   }
-  return http.clean && validationOk ? 0 : 1;
+  // What authorization and audit cost, each off and on side by side (issues 11 and 13).
+  console.log('');
+  const authOk = await runAuthBench();
+  console.log('');
+  const auditOk = await runAuditBench();
+  return http.clean && validationOk && authOk && auditOk ? 0 : 1;
 }
 
 main().then(

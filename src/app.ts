@@ -1,3 +1,4 @@
+import { READ_ONLY_TYPES } from './interactions/read-only-types.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
@@ -10,6 +11,7 @@ import { AUTH_SERVER_CAPABILITIES, AUTH_SERVER_FACTS, createAuthorizationServer,
 import type { AuthorizationServer } from './auth/server/authorization-server.js';
 import { storePatientDirectory } from './auth/server/patient-directory.js';
 import { authRoutes } from './http/authz/routes.js';
+import { AUDIT_APP, auditAppRoutes } from './http/apps/audit-app.js';
 import type { AuthSetup } from './auth/setup.js';
 import type { UserPolicy } from './auth/smart-policy.js';
 import { noopAuditor } from './audit/auditor.js';
@@ -137,7 +139,7 @@ export function createApp(opts: AppOptions): VestaApp {
   let security = securityOf(config, auth);
   const capabilityBase = loadCapabilityBase(opts.conformanceDir ?? path.join(REPO_ROOT, 'conformance'));
   const capabilityText = (): string => JSON.stringify(buildCapabilityStatement({
-    baseUrl: config.baseUrl, base: capabilityBase, security,
+    baseUrl: config.baseUrl, base: capabilityBase, security, audited: config.audit.enabled && opts.auditTrail !== undefined,
     table, resourceTypes, searchEngine: engine, store: store.capabilities, profilesByType: validator.profilesByType, clock,
   }));
   let capability = capabilityText();
@@ -154,7 +156,7 @@ export function createApp(opts: AppOptions): VestaApp {
   const bundles = new BundleService({ base: { store, resources, reads, search, history, conditional }, ids, resourceTypes: types });
   const deps: Deps = {
     hooks, table, bundles, touched, ...(audit ? { audit } : {}),
-    reindex: new ReindexService(store, indexer, validator.resourceTypes, clock, ids, opts.log),
+    reindex: new ReindexService(store, indexer, validator.resourceTypes.filter((t) => !READ_ONLY_TYPES.has(t)), clock, ids, opts.log),
     config, store, resources, reads, history, search, searchEngine: engine, validator, elements,
     resourceTypes: types, clock, ids,
     capabilityStatement: () => JSON.parse(capability) as Record<string, unknown>,
@@ -176,6 +178,7 @@ export function createApp(opts: AppOptions): VestaApp {
         server: authServer, cors, resourceTypes: types, rateLimitPerMinute: config.auth.rateLimitPerMinute,
         secureCookies: config.baseUrl.startsWith('https:'), durable: () => store.sync(), log: opts.log, openidConfiguration: () => openidConfiguration(authServer, security),
       }),
+      apps: auditAppRoutes(config.baseUrl),
     } : {}),
   });
   // With an external issuer, its endpoints are learnt from its discovery document (best effort, at start).
@@ -187,7 +190,11 @@ export function createApp(opts: AppOptions): VestaApp {
       smart = smartConfiguration(security);
     })
     : Promise.resolve();
-  const ready = Promise.all([searchParameters.loadStored(store), auth.ready, discovered]).then(() => undefined);
+  // The audit review app is a public client of the built-in server, registered on every start (its redirect follows the base URL).
+  const appsRegistered = authServer
+    ? authServer.clients.ensureBuiltin(AUDIT_APP.clientId, { name: AUDIT_APP.name, scopes: AUDIT_APP.scopes, redirectUri: `${new URL(config.baseUrl).origin}${AUDIT_APP.path}` })
+    : Promise.resolve();
+  const ready = Promise.all([searchParameters.loadStored(store), auth.ready, discovered, appsRegistered]).then(() => undefined);
   return { http, deps, auth, ready, ...(audit ? { audit } : {}), ...(authServer ? { authServer } : {}) };
 }
 

@@ -21,6 +21,8 @@ export interface CapabilityInputs {
   store: StoreCapabilities;
   /** The authorization set-up, for `rest.security`. */
   security: SecurityInfo;
+  /** Whether accesses are recorded in the audit trail (off only for benchmarks and development). */
+  audited: boolean;
   /** Profile urls loaded from profiles/, by the type they constrain. */
   profilesByType: ReadonlyMap<string, readonly string[]>;
   clock: () => Date;
@@ -101,6 +103,10 @@ export function buildCapabilityStatement(inp: CapabilityInputs): Record<string, 
   const rest = ((base.rest as Record<string, unknown>[] | undefined) ?? [{ mode: 'server' }])[0];
   rest.resource = resources;
   rest.security = restSecurity(inp.security);
+  if (!inp.audited) {
+    const security = rest.security as { description?: string };
+    security.description = `WARNING: audit is OFF (VESTA_AUDIT=off): accesses are not recorded. Benchmarks and development only. ${security.description ?? ''}`.trim();
+  }
   rest.interaction = [...new Set(table.map((s) => SYSTEM_LEVEL[s.name]).filter((x): x is string => !!x))].map((code) => ({ code }));
   if (systemOps.length > 0) rest.operation = systemOps;
   const common = inp.searchEngine.capability('Resource');

@@ -21,6 +21,8 @@ export interface HttpAppOptions {
   jwks?: () => Promise<unknown>;
   /** The built-in authorization server's routes, mounted at `/auth` (builtin authorization). */
   authRoutes?: (cors: (req: Request, res: Response, next: NextFunction) => void) => Router;
+  /** Built-in SMART apps under `/apps` (the audit review page). */
+  apps?: Router;
 }
 
 /**
@@ -63,6 +65,7 @@ export function createHttpApp(opts: HttpAppOptions): Express {
     });
   }
   if (opts.authRoutes) app.use('/auth', opts.authRoutes(corsHeaders));
+  if (opts.apps) app.use('/apps', opts.apps);
   app.use('/fhir', corsHeaders, fhirDispatcher(opts.deps, opts.hooks, opts.authenticator, opts.table, opts.log));
   app.use((_req, _res, next) => next(notFound('No endpoint at this path; the FHIR base is /fhir')));
   app.use(errorHandler(opts.log));

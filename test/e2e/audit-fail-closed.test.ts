@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { auditRecords } from '../support/audit-trail.js';
 import { fhir, startTestServer } from '../support/test-app.js';
 import type { TestServer } from '../support/test-app.js';
 
@@ -66,4 +67,28 @@ test('with the trail unwritable, reads and writes are 503, nothing leaves and no
   // Every record made before and after the failure is still one intact chain.
   const report = await srv.app.audit!.verify();
   assert.equal(report.intact, true, report.broken?.problem);
+});
+
+test('a 500 (the store fails under a read) is recorded as a serious failure, outcome 8', async () => {
+  // A store whose reads of one id fail as a broken disk would: the client gets a 500 without a stack, the trail a record.
+  const broken = await startTestServer({
+    wrapStore: (inner) => Object.assign(Object.create(Object.getPrototypeOf(inner)) as typeof inner, inner, {
+      read: (type: string, id: string) => (id === 'explodes' ? Promise.reject(new Error('disk I/O error')) : inner.read(type, id)),
+    }),
+  });
+  try {
+    const res = await fhir('GET', `${broken.base}/Patient/explodes`, { headers: { 'X-Request-Id': 'five-hundred-1' } });
+    assert.equal(res.status, 500);
+    assert.equal(res.body.resourceType, 'OperationOutcome');
+    assert.ok(!res.text.includes('disk I/O error'), 'no internals to the client');
+    const records = (await auditRecords(broken.store, 'five-hundred-1')).map((r) => r.event);
+    assert.equal(records.length, 1);
+    assert.equal(records[0].outcome, '8');
+    assert.equal(records[0].subtype[0].code, 'read');
+    const refs = (role: string): string[] => records[0].entity.filter((e: { role: { code: string } }) => e.role.code === role).map((e: { what: { reference: string } }) => e.what.reference);
+    assert.deepEqual(refs('4'), ['Patient/explodes']);
+    assert.deepEqual(refs('1'), ['Patient/explodes']);
+  } finally {
+    await broken.close();
+  }
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { auditRecords } from '../support/audit-trail.js';
 import { startSmartServer } from '../support/smart.js';
 import type { SmartServer } from '../support/smart.js';
 
@@ -44,6 +45,13 @@ describe('who may read the audit trail', () => {
     assert.ok(pats.has(`Patient/${alice}`) && pats.has(`Patient/${bob}`));
     const one = events(r.body)[0]!;
     assert.equal((await srv.as(po)('GET', `${srv.base}/AuditEvent/${one.id}`)).status, 200);
+    // Reading the trail is recorded once per request (never a record per record read, never a loop).
+    const seen = await srv.as(po)('GET', `${srv.base}/AuditEvent?_count=5`, { headers: { 'X-Request-Id': 'po-search-1' } });
+    assert.equal(seen.status, 200);
+    const records = await auditRecords(srv.store, 'po-search-1');
+    assert.equal(records.length, 1);
+    assert.equal(records[0]!.record.resourceType, 'AuditEvent');
+    assert.equal(records[0]!.event.entity.filter((e: { role: { code: string } }) => e.role.code === '4').length, events(seen.body).length);
   });
 
   test('a SIEM (system/AuditEvent.rs) reads them too; a token without AuditEvent is refused', async () => {

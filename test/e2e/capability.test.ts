@@ -143,3 +143,21 @@ test('AuditEvent is declared read-only, with the search parameters and operation
     await srv.close();
   }
 });
+
+test('with VESTA_AUDIT=off the CapabilityStatement says so, and nothing is recorded', async () => {
+  const srv = await startTestServer({ env: { VESTA_AUDIT: 'off' } });
+  try {
+    const cs = (await fhir('GET', `${srv.base}/metadata`)).body;
+    assert.match(cs.rest[0].security.description, /audit is OFF/);
+    await fhir('GET', `${srv.base}/Patient?_count=1`);
+    assert.equal(await srv.store.auditTrail().bounds(), undefined);
+  } finally {
+    await srv.close();
+  }
+  const audited = await startTestServer();
+  try {
+    assert.doesNotMatch((await fhir('GET', `${audited.base}/metadata`)).body.rest[0].security.description ?? '', /audit is OFF/);
+  } finally {
+    await audited.close();
+  }
+});

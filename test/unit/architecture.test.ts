@@ -22,7 +22,7 @@ const LAYERS: Record<string, number> = {
   services: 4,
   search: 3, store: 3, validation: 3,
   fhir: 1, 'config.ts': 1, logging: 1,
-  vocabulary: 0,
+  vocabulary: 0, apps: 0,
 };
 
 function sourceFiles(dir: string): string[] {

@@ -72,6 +72,19 @@ export class ClientRegistry {
     return secret !== undefined ? { client, secret } : { client };
   }
 
+  /**
+   * Registers, or brings up to date, a public app Vesta itself ships (the audit review app) under a fixed id, so it
+   * works on a fresh server without an operator registering it.
+   */
+  async ensureBuiltin(clientId: string, reg: { name: string; scopes: string; redirectUri: string }): Promise<void> {
+    const current = await this.get(clientId);
+    if (current && current.scopes === reg.scopes && current.redirectUris.length === 1 && current.redirectUris[0] === reg.redirectUri) return;
+    const client: RegisteredClient = {
+      clientId, name: reg.name, type: 'public', scopes: reg.scopes, redirectUris: [reg.redirectUri], createdAt: current?.createdAt ?? new Date().toISOString(),
+    };
+    await this.state.put({ kind: KIND, id: clientId, value: client });
+  }
+
   async get(clientId: string): Promise<RegisteredClient | undefined> {
     return (await this.state.get<RegisteredClient>(KIND, clientId))?.value;
   }

@@ -41,7 +41,7 @@ const TYPE_WORDS: Readonly<Record<string, string>> = {
   MedicationRequest: 'medications', MedicationStatement: 'medications', AllergyIntolerance: 'allergies',
   Immunization: 'immunizations', Encounter: 'visits', Procedure: 'procedures', DiagnosticReport: 'test reports',
   DocumentReference: 'documents', CarePlan: 'care plans', Goal: 'goals', Patient: 'demographics (name, birth date, address)',
-  Practitioner: 'care providers', Coverage: 'insurance coverage', '*': 'health records (all kinds of data)',
+  Practitioner: 'care providers', Coverage: 'insurance coverage', AuditEvent: 'access records (who saw which records, when)', '*': 'health records (all kinds of data)',
 };
 
 /**

@@ -196,15 +196,28 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
     const errors: unknown[] = new Array(batch.length);
     try {
       db.exec('BEGIN IMMEDIATE');
+      const audits: number[] = [];
       batch.forEach((p, i) => {
+        if (p.kind === 'audit') {
+          audits.push(i);
+          return;
+        }
         try {
           // Each in a savepoint inside the group transaction: one failure undoes only itself.
-          if (p.kind === 'write') this.writer.write(p.w, p.expected);
-          else (this.auditWriter ??= prepareAuditWriter(db))(p.entries);
+          this.writer.write(p.w, p.expected);
         } catch (err) {
           errors[i] = err;
         }
       });
+      // The group's audit records are appended in one go (one savepoint, one read of the chain head): they succeed
+      // or fail together, as they would one by one when the trail cannot record.
+      if (audits.length > 0) {
+        try {
+          (this.auditWriter ??= prepareAuditWriter(db))(audits.flatMap((i) => (batch[i] as { entries: readonly AuditEntry[] }).entries));
+        } catch (err) {
+          for (const i of audits) errors[i] = err;
+        }
+      }
       db.exec('COMMIT');
       this.commits++;
       this.writerCache.committed();
