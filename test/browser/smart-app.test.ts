@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { startAuthzServer } from '../support/authz.js';
 import type { AuthzServer } from '../support/authz.js';
@@ -27,34 +27,6 @@ const CLI = path.join(REPO, 'dist', 'src', 'cli', 'vesta.js');
 const missing = fs.existsSync(CHROMIUM) ? undefined : `Chromium not found at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`;
 if (missing) process.stderr.write(`SKIPPING browser tests: ${missing}\n`);
 
-/** The app: fhirclient's browser build, a launch page and a page that reads Observations after the redirect. */
-function appPages(clientId: () => string, scope: string): http.RequestListener {
-  const bundle = fs.readFileSync(path.join(REPO, 'node_modules', 'fhirclient', 'build', 'fhir-client.js'));
-  const html = (script: string) => `<!doctype html><meta charset="utf-8"><title>Test app</title><script src="/fhir-client.js"></script><body><p id="status">working</p><script>${script}</script></body>`;
-  return (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname === '/fhir-client.js') return void res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(bundle);
-    if (url.pathname === '/launch.html') {
-      // EHR launch: iss and launch come in the URL; standalone: the app names its server.
-      return void res.writeHead(200, { 'Content-Type': 'text/html' }).end(html(`
-        const p = new URLSearchParams(location.search);
-        FHIR.oauth2.authorize({ clientId: ${JSON.stringify(clientId())}, scope: p.get('scope') || ${JSON.stringify(scope)},
-          redirectUri: '/index.html', ...(p.get('launch') ? {} : { iss: p.get('server') }) });`));
-    }
-    if (url.pathname === '/index.html') {
-      return void res.writeHead(200, { 'Content-Type': 'text/html' }).end(html(`
-        const out = document.getElementById('status');
-        FHIR.oauth2.ready().then(async (client) => {
-          const obs = await client.request('Observation?patient=' + client.patient.id, { flat: true });
-          const user = client.getFhirUser();
-          out.textContent = JSON.stringify({ patient: client.patient.id, encounter: client.encounter.id, user, observations: obs.map((o) => o.subject.reference) });
-          out.dataset.done = 'ok';
-        }).catch((e) => { out.textContent = 'ERROR ' + e.message; out.dataset.done = 'error'; });`));
-    }
-    res.writeHead(404).end();
-  };
-}
-
 let srv: AuthzServer;
 let a: PatientRecord;
 let b: PatientRecord;
@@ -73,7 +45,9 @@ before(async () => {
   a = await seedPatient(srv, admin, 'Ada');
   b = await seedPatient(srv, admin, 'Bea');
   await srv.user('dr-who', 'correct horse battery', 'Practitioner/doc-1');
-  appServer = http.createServer(appPages(() => clientId, SCOPE));
+  // The README's example app (examples/smart-app/serve.mjs), so the walkthrough's app is the tested one.
+  const example = await import(pathToFileURL(path.join(REPO, 'examples', 'smart-app', 'serve.mjs')).href) as { smartApp(o: { clientId: () => string; scope: string }): http.RequestListener };
+  appServer = http.createServer(example.smartApp({ clientId: () => clientId, scope: SCOPE }));
   appServer.listen(0, '127.0.0.1');
   await new Promise((r) => appServer.once('listening', r));
   // Another origin than Vesta's (another port), as a real app would be: CORS and form-action are exercised.
@@ -128,8 +102,9 @@ describe('fhirclient in Chromium', { skip: missing }, () => {
     await page.click('button[value=approve]');
     const r = await result(page);
     assert.equal(r.done, 'ok', r.text);
-    const data = JSON.parse(r.text) as { patient: string; user: string; observations: string[] };
+    const data = JSON.parse(r.text) as { patient: string; name: string; user: string; observations: string[] };
     assert.equal(data.patient, a.patient);
+    assert.equal(data.name, 'Given FamilyAda');
     assert.equal(data.user, 'Practitioner/doc-1');
     assert.equal(data.observations.length, 2);
     assert.ok(data.observations.every((ref) => ref === `Patient/${a.patient}`));

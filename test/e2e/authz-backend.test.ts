@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { JWT_BEARER } from '../../src/auth/server/client-auth.js';
-import { startAuthzServer, tokenRequest } from '../support/authz.js';
+import { REDIRECT, authorize, pkce, startAuthzServer, tokenRequest } from '../support/authz.js';
 import type { AuthzServer } from '../support/authz.js';
 import { seedPatient } from '../support/smart.js';
 import type { PatientRecord } from '../support/smart.js';
@@ -107,9 +107,42 @@ describe('backend services', () => {
     assert.equal(viaPublic.body.error, 'unauthorized_client');
   });
 
+  test('a private JWK registered by mistake is stored with its public members only', async () => {
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    const priv = { ...(await exportJWK(pair.privateKey)), kid: 'p1' };
+    const { clientId } = await srv.client({ type: 'backend', scopes: 'system/Patient.rs', jwks: { keys: [priv] } });
+    const stored = await srv.app.authServer!.clients.get(clientId);
+    assert.equal(stored!.jwks!.keys[0]!.d, undefined);
+    assert.equal(stored!.jwks!.keys[0]!.x, priv.x);
+  });
+
   test('backend clients register with system/ scopes and keys only', async () => {
     await assert.rejects(srv.client({ type: 'backend', scopes: 'patient/*.rs', jwks: { keys: [] } }), /system\//);
     await assert.rejects(srv.client({ type: 'backend', scopes: 'system/*.rs' }), /jwks/);
+  });
+});
+
+describe('asymmetric app clients', () => {
+  test('an app with registered keys exchanges its code with a signed assertion, not without one', async () => {
+    const pair = await generateKeyPair('ES384', { extractable: true });
+    const jwk: JWK = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES384' };
+    const id = (await srv.client({ type: 'asymmetric', name: 'Keyed App', scopes: 'launch/patient patient/*.rs offline_access', jwks: { keys: [jwk] } })).clientId;
+    await srv.user(`keyed-${id}`, 'keyed user password', `Patient/${a.patient}`);
+    const exchange = async (extra: Record<string, string>) => {
+      const { verifier, challenge } = pkce();
+      const params = await authorize(srv, { clientId: id, scope: 'launch/patient patient/*.rs offline_access', username: `keyed-${id}`, password: 'keyed user password', challenge });
+      return tokenRequest(srv, { grant_type: 'authorization_code', code: params.get('code')!, redirect_uri: REDIRECT, code_verifier: verifier, ...extra });
+    };
+    const bare = await exchange({ client_id: id });
+    assert.equal(bare.status, 401, 'an asymmetric client cannot pass as public');
+    const signed = await exchange({ client_assertion_type: JWT_BEARER, client_assertion: await assertion(id, { alg: 'ES384', key: pair.privateKey }) });
+    assert.equal(signed.status, 200, JSON.stringify(signed.body));
+    assert.equal(signed.body.patient, a.patient);
+    const refreshed = await tokenRequest(srv, {
+      grant_type: 'refresh_token', refresh_token: signed.body.refresh_token, client_assertion_type: JWT_BEARER,
+      client_assertion: await assertion(id, { alg: 'ES384', key: pair.privateKey }),
+    });
+    assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
   });
 });
 
@@ -134,6 +167,11 @@ describe('discovery', () => {
     assert.equal(oidc.issuer, smart.issuer);
     assert.equal(oidc.token_endpoint, smart.token_endpoint);
     assert.deepEqual(oidc.id_token_signing_alg_values_supported, ['RS256']);
+    const meta = await (await fetch(`${srv.base}/metadata`)).json() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const uris = meta.rest[0].security.extension[0].extension as { url: string; valueUri: string }[];
+    assert.deepEqual(Object.fromEntries(uris.map((u) => [u.url, u.valueUri])), {
+      authorize: smart.authorization_endpoint, token: smart.token_endpoint, introspect: smart.introspection_endpoint, revoke: smart.revocation_endpoint,
+    });
     const jwks = await (await fetch(oidc.jwks_uri)).json() as { keys: JWK[] };
     assert.ok(jwks.keys.some((k) => k.alg === 'RS256') && jwks.keys.every((k) => k.d === undefined));
   });

@@ -98,6 +98,24 @@ describe('vesta user, client and launch', () => {
     assert.equal(read.status, 200);
   });
 
+  test('client add takes an asymmetric or backend client\'s keys from a JWKS file or URL, public parts only', async () => {
+    const file = path.join(dir, 'app-jwks.json');
+    const { generateKeyPair, exportJWK } = await import('jose');
+    const pair = await generateKeyPair('ES384', { extractable: true });
+    // A private JWK pasted by mistake: only its public members are kept.
+    fs.writeFileSync(file, JSON.stringify({ keys: [{ ...(await exportJWK(pair.privateKey)), kid: 'k1' }] }));
+    const keyed = await json(['client', 'add', '--type', 'backend', '--name', 'Export', '--scopes', 'system/*.rs', '--jwks-file', file]);
+    assert.equal(keyed.jwks_keys, 1);
+    assert.equal(keyed.client_secret, undefined);
+    const byUrl = await json(['client', 'add', '--type', 'asymmetric', '--name', 'Keyed', '--scopes', 'patient/*.rs', '--redirect-uri', REDIRECT, '--jwks-url', 'https://app.example.org/jwks.json']);
+    assert.equal(byUrl.jwks_url, 'https://app.example.org/jwks.json');
+    const noKeys = await vesta(['client', 'add', '--type', 'backend', '--name', 'X', '--scopes', 'system/*.rs']);
+    assert.equal(noKeys.code, 1);
+    assert.match(noKeys.stderr, /--jwks-file or --jwks-url/);
+    const stored = await json(['client', 'list']);
+    assert.doesNotMatch(JSON.stringify(stored), /"d":/);
+  });
+
   test('vesta --help lists the new commands', async () => {
     const help = await vesta(['--help']);
     for (const c of ['user', 'client', 'launch', 'token', 'keys']) assert.match(help.stdout, new RegExp(`^  ${c} `, 'm'));

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { PageClient, REDIRECT, authorize, csrfOf, pkce, startAuthzServer, tokenRequest } from '../support/authz.js';
 import type { AuthzServer } from '../support/authz.js';
 import { secretId } from '../../src/auth/server/secrets.js';
+import { auditRecords } from '../support/audit-trail.js';
 import { seedPatient } from '../support/smart.js';
 import type { PatientRecord } from '../support/smart.js';
 
@@ -119,6 +120,22 @@ describe('authorization endpoint', () => {
     assert.equal(right.status, 401);
     assert.match(right.text, /locked/);
     assert.doesNotMatch(right.text, /wrong password/);
+    const security = (await auditRecords(srv.store)).map((r) => r.record).filter((r) => r.kind === 'security' && r.who === 'victim');
+    assert.ok(security.length >= 4, 'each failed login and the lockout are security events');
+    assert.equal(security.filter((r) => String(r.subtype).endsWith('|lockout')).length, 1, 'one lockout event');
+    assert.ok(security.filter((r) => String(r.subtype).endsWith('|login')).every((r) => r.outcome !== '0'), 'no login of the victim succeeded');
+    assert.doesNotMatch(JSON.stringify(security), /wrong password|correct horse/);
+  });
+
+  test('an expired launch context is refused', async () => {
+    const { launch } = await srv.app.authServer!.launches.create({ patient: a.patient });
+    const state = srv.store.authState();
+    const rec = await state.get('launch', launch);
+    await state.put({ ...rec!, expiresAt: Date.now() - 1 });
+    const res = await new PageClient(srv.root).send('GET', authorizeUrl({ launch, scope: 'launch patient/*.rs' }));
+    const loc = new URL(res.location!);
+    assert.equal(loc.searchParams.get('error'), 'invalid_request');
+    assert.match(loc.searchParams.get('error_description')!, /launch/);
   });
 });
 

@@ -86,6 +86,17 @@ describe('standalone launch', () => {
     assert.equal(res.body.patient, a.patient);
   });
 
+  test('online_access gives a refresh token too (permission-online), which refreshes', async () => {
+    const { verifier, challenge } = pkce();
+    const params = await authorize(srv, { clientId: app, scope: 'launch/patient patient/*.rs online_access', username: 'pat-a', password: 'patient a password', challenge });
+    const res = await tokenRequest(srv, { grant_type: 'authorization_code', code: params.get('code')!, redirect_uri: REDIRECT, client_id: app, code_verifier: verifier });
+    assert.equal(typeof res.body.refresh_token, 'string');
+    const refreshed = await tokenRequest(srv, { grant_type: 'refresh_token', refresh_token: res.body.refresh_token, client_id: app });
+    assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+    assert.equal(refreshed.body.patient, a.patient);
+    assert.equal((await srv.as(refreshed.body.access_token)('GET', `${srv.base}/Patient/${a.patient}`)).status, 200);
+  });
+
   test('the picker refuses a patient the user may not see', async () => {
     const { challenge } = pkce();
     const pages = new PageClient(srv.root);

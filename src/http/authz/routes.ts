@@ -7,6 +7,7 @@ import type { AuthorizationServer } from '../../auth/server/authorization-server
 import { OAuthError } from '../../auth/server/oauth-error.js';
 import { describeScope } from '../../auth/server/scope-rules.js';
 import type { RequestMeta } from '../../auth/server/token-service.js';
+import { FhirError } from '../../fhir/outcome.js';
 import { requestState, applyHeaders } from '../request-context.js';
 import { FormError, cookie, queryOf, readForm } from './form.js';
 import { consentPage, errorPage, loginPage, patientPage, STYLESHEET } from './pages.js';
@@ -22,6 +23,8 @@ export interface AuthRoutesOptions {
   resourceTypes: ReadonlySet<string>;
   rateLimitPerMinute: number;
   secureCookies: boolean;
+  /** Makes what was committed durable (the store's sync): security events are on disk before a response leaves. */
+  durable: () => Promise<void>;
   log: Logger;
 }
 
@@ -141,6 +144,7 @@ export function authRoutes(o: AuthRoutesOptions): Router {
       const tx = await flow.checkForm(txId, cookie(req, cookieName(txId)), form.get('csrf'), 'login');
       const username = (form.get('username') ?? '').trim();
       const result = await flow.login(txId, tx, username, form.get('password') ?? '', meta(req, res));
+      await o.durable();
       if (!result.ok) return await render(res, txId, tx, { message: result.message, username: username.slice(0, 64), status: 401 });
       res.redirect(303, interaction(txId));
     } catch (e) {
@@ -167,6 +171,7 @@ export function authRoutes(o: AuthRoutesOptions): Router {
       const form = await readForm(req);
       const tx = await flow.checkForm(txId, cookie(req, cookieName(txId)), form.get('csrf'), 'consent');
       const url = await flow.consent(txId, tx, form.get('decision') === 'approve', form.getAll('scope'), meta(req, res));
+      await o.durable();
       res.clearCookie(cookieName(txId), { path: '/auth/interaction' });
       res.locals.formTarget = new URL(tx.redirectUri).origin;
       pageCsp(req, res, () => res.set(NO_STORE).redirect(303, url));
@@ -180,16 +185,20 @@ export function authRoutes(o: AuthRoutesOptions): Router {
     async (req: Request, res: Response): Promise<void> => {
       try {
         const body = await work(req, res);
+        await o.durable();
         res.status(200).set(NO_STORE);
         if (body === undefined) res.end();
         else res.json(body);
       } catch (e) {
-        const err = e instanceof OAuthError ? e : e instanceof FormError ? new OAuthError('invalid_request', e.message) : undefined;
+        // The audit trail refusing to record (FhirError 503) fails the request closed, as on /fhir.
+        const err = e instanceof OAuthError ? e : e instanceof FormError ? new OAuthError('invalid_request', e.message)
+          : e instanceof FhirError && e.status === 503 ? new OAuthError('temporarily_unavailable', 'The server cannot record this request now; retry later') : undefined;
         if (!err) {
           o.log.error('authorization server error', { route: name, error: e instanceof Error ? e.message : String(e) });
           res.status(500).set(NO_STORE).json({ error: 'server_error', error_description: 'The server could not complete the request' });
           return;
         }
+        if (err.code !== 'temporarily_unavailable') await o.durable();
         const headers: Record<string, string> = { ...NO_STORE };
         if (err.status === 401 && /^Basic /i.test(req.headers.authorization ?? '')) headers['WWW-Authenticate'] = 'Basic realm="vesta"';
         res.status(err.status).set(headers).json(err.body());
