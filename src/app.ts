@@ -102,7 +102,7 @@ export function createApp(opts: AppOptions): VestaApp {
   const engine = createSearchEngine(registry, config, store.capabilities);
   const elements = new ElementIndex();
   const touched = new TouchedResources(indexer);
-  const search = new SearchService({ store, engine, indexer, elements, touched, clock, ids, maxCount: config.maxCount });
+  const search = new SearchService({ store, engine, indexer, elements, touched, clock, ids, maxCount: config.maxCount, maxIncludeIterations: config.maxIncludeIterations });
   const conditional = new ConditionalMatcher(search, store);
   const searchParameters = new SearchParameterActivation(registry);
   const reads = new ReadService(store, indexer);

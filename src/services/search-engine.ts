@@ -14,7 +14,7 @@ const INCLUDE_TARGETS = (registry: SearchRegistry, type: string): string[] =>
  * compartment clauses, and the capability description derived from the same registry.
  */
 export function createSearchEngine(
-  registry: SearchRegistry, config: Pick<Config, 'baseUrl' | 'defaultCount' | 'maxCount'>, capabilities: SearchCapabilities,
+  registry: SearchRegistry, config: Pick<Config, 'baseUrl' | 'defaultCount' | 'maxCount'> & Partial<Pick<Config, 'searchMaxValues'>>, capabilities: SearchCapabilities,
 ): SearchEngine {
   const revIncludes = new Map<string, string[]>();
   for (const source of registry.resourceTypes) {
@@ -33,6 +33,7 @@ export function createSearchEngine(
     parse: (types, query, opts) =>
       parseSearch(registry, types, query, {
         baseUrl: config.baseUrl, strict: opts.strict, defaultCount: config.defaultCount, maxCount: config.maxCount, capabilities,
+        ...(config.searchMaxValues !== undefined ? { maxValues: config.searchMaxValues } : {}),
       }),
     compartment: (resourceType, patientId) => patientCompartmentClause(registry, resourceType, patientId),
     capability: (type): SearchCapability => {

@@ -34,8 +34,11 @@ export interface SearchOutcome {
   touched: TouchedResource[];
 }
 
-/** How deep `:iterate` includes may go; bounds the work one request can cause. */
+/** How deep `:iterate` includes go unless configured (VESTA_MAX_INCLUDE_ITERATIONS); bounds the work one request can cause. */
 const MAX_INCLUDE_DEPTH = 4;
+
+/** Targets per `_revinclude` lookup: a frontier of thousands is searched in slices, each one small statement. */
+const REVINCLUDE_SLICE = 100;
 
 const and = (a: Clause | undefined, b: Clause | undefined): Clause | undefined =>
   a && b ? { kind: 'and', clauses: [a, b] } : (a ?? b);
@@ -50,6 +53,8 @@ export interface SearchServiceDeps {
   clock: Clock;
   ids: IdGenerator;
   maxCount: number;
+  /** Rounds of `:iterate` includes (VESTA_MAX_INCLUDE_ITERATIONS). */
+  maxIncludeIterations?: number;
 }
 
 /**
@@ -157,7 +162,8 @@ export class SearchService {
   private async includes(plan: SearchPlan, matches: StoredVersion[], seen: Set<string>, restrict?: Restriction): Promise<StoredVersion[]> {
     const out: StoredVersion[] = [];
     let frontier = matches;
-    for (let depth = 0; depth < MAX_INCLUDE_DEPTH && frontier.length > 0; depth++) {
+    const rounds = this.deps.maxIncludeIterations ?? MAX_INCLUDE_DEPTH;
+    for (let depth = 0; depth < rounds && frontier.length > 0; depth++) {
       const found: StoredVersion[] = [];
       const forward = plan.include.filter((s) => depth === 0 || s.iterate);
       const reverse = plan.revinclude.filter((s) => depth === 0 || s.iterate);
@@ -202,12 +208,16 @@ export class SearchService {
   }
 
   private async reverse(spec: IncludeSpec, targets: StoredVersion[], restrict?: Restriction): Promise<StoredVersion[]> {
-    const refs: Clause[] = targets.map((t) => ({
-      kind: 'reference', param: { code: spec.param, type: 'reference' }, targetType: t.resourceType, id: t.id,
-    }));
-    if (refs.length === 0 || spec.param === '*' || spec.sourceType === '*') return [];
-    const where = and({ kind: 'or', clauses: refs }, restrict?.(spec.sourceType));
-    const page = await this.deps.store.search({ types: [spec.sourceType], where, sort: [], count: this.deps.maxCount, total: 'none' });
-    return page.items;
+    if (targets.length === 0 || spec.param === '*' || spec.sourceType === '*') return [];
+    const out: StoredVersion[] = [];
+    for (let i = 0; i < targets.length && out.length < this.deps.maxCount; i += REVINCLUDE_SLICE) {
+      const refs: Clause[] = targets.slice(i, i + REVINCLUDE_SLICE).map((t) => ({
+        kind: 'reference', param: { code: spec.param, type: 'reference' }, targetType: t.resourceType, id: t.id,
+      }));
+      const where = and({ kind: 'or', clauses: refs }, restrict?.(spec.sourceType));
+      const page = await this.deps.store.search({ types: [spec.sourceType], where, sort: [], count: this.deps.maxCount - out.length, total: 'none' });
+      for (const v of page.items) out.push(v);
+    }
+    return out;
   }
 }

@@ -37,6 +37,8 @@ export interface SqliteStoreOptions {
    * 0 runs them on the main thread's read connection. Default 0 here; the server sets it from its config.
    */
   readWorkers?: number;
+  /** Time budget of one search or history page in a read worker (ms); none when absent. */
+  readTimeoutMs?: number;
   /** Read workers load the database into their caches (up to readCacheMiB each) before answering (prewarm.ts). */
   prewarm?: boolean;
   /** WAL checkpoints on a worker thread, off the event loop (checkpointer.ts). Default off here; the server turns it on. */
@@ -134,7 +136,7 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
     const r = openReader(file, cacheMiB, busy);
     const walSync = opts.synchronous === 'NORMAL' ? undefined : new WalSync(`${file}-wal`);
     const workers = Math.max(0, Math.floor(opts.readWorkers ?? 0));
-    const pool = workers > 0 ? new ReadPool({ file, cacheMiB, busyTimeoutMs: busy, prewarm: opts.prewarm ?? false }, workers) : undefined;
+    const pool = workers > 0 ? new ReadPool({ file, cacheMiB, busyTimeoutMs: busy, prewarm: opts.prewarm ?? false }, workers, opts.readTimeoutMs) : undefined;
     const checkpointer = opts.checkpointWorker ? new Checkpointer({ file, thresholdFrames: WORKER_CHECKPOINT_PAGES, intervalMs: 20 }) : undefined;
     return new SqliteStore(new SqliteSession(w), new SqliteSession(r), walSync, pool, checkpointer);
   }
