@@ -14,6 +14,8 @@ export interface Config {
   defaultCount: number;
   maxCount: number;
   maxBundleEntries: number;
+  /** `VESTA_MAX_JSON_DEPTH`: deepest nesting of objects and arrays a JSON body may have. */
+  maxJsonDepth: number;
   /** `VESTA_SEARCH_MAX_VALUES`: most search values (each OR value and each AND parameter) one search may hold. */
   searchMaxValues: number;
   /** `VESTA_SEARCH_TIMEOUT_MS`: time budget of one search or history page in a read worker, in milliseconds. */
@@ -258,6 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultCount,
     maxCount,
     maxBundleEntries: integer(env, 'VESTA_MAX_BUNDLE_ENTRIES', 10000, 1, 1000000),
+    maxJsonDepth: integer(env, 'VESTA_MAX_JSON_DEPTH', 100, 16, 1000),
     searchMaxValues: integer(env, 'VESTA_SEARCH_MAX_VALUES', 200, 1, 10000),
     searchTimeoutMs: integer(env, 'VESTA_SEARCH_TIMEOUT_MS', 10000, 100, 3600000),
     maxIncludeIterations: integer(env, 'VESTA_MAX_INCLUDE_ITERATIONS', 4, 1, 16),
