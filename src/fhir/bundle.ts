@@ -1,5 +1,6 @@
 import type { StoredVersion } from '../vocabulary/versions.js';
 import { etagOf } from './etag.js';
+import { parseStored } from './exact-json.js';
 
 /** A Bundle.link entry. */
 export interface BundleLink {
@@ -16,7 +17,7 @@ export const fullUrlOf = (baseUrl: string, type: string, id: string): string => 
  */
 export function historyEntry(baseUrl: string, v: StoredVersion): Record<string, unknown> {
   const entry: Record<string, unknown> = { fullUrl: fullUrlOf(baseUrl, v.resourceType, v.id) };
-  if (!v.deleted) entry.resource = JSON.parse(v.json);
+  if (!v.deleted) entry.resource = parseStored(v.json);
   entry.request = {
     method: v.method,
     url: v.method === 'POST' ? v.resourceType : `${v.resourceType}/${v.id}`,

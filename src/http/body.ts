@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { parseExact } from '../fhir/exact-json.js';
 import { scanJson } from '../fhir/json-text.js';
 import { badRequest, payloadTooLarge } from '../fhir/outcome.js';
 
@@ -37,6 +38,6 @@ export function parseJson(raw: string, maxDepth = 100): unknown {
     const pos = /position (\d+)/.exec((e as Error).message)?.[1];
     throw badRequest(`The request body is not valid JSON${pos ? ` (near byte ${pos})` : ''}`, undefined, 'structure');
   }
-  scanJson(text, maxDepth);
-  return value;
+  // Numbers written otherwise than JavaScript writes them (`6.0`) keep their text (FHIR R4 datatypes.html#decimal).
+  return scanJson(text, maxDepth).exactNumbers ? parseExact(text) : value;
 }

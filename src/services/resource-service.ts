@@ -14,6 +14,7 @@ import type { ResourceStore, StoredVersion, VersionWrite } from '../store/port.j
 import { AfterCommit } from './after-commit.js';
 import type { ConditionalKind, ConditionalMatcher, Criteria } from './conditional.js';
 import { applyJsonPatch } from './json-patch.js';
+import { parseStored, stringifyExact } from '../fhir/exact-json.js';
 import type { Indexer, ResourceValidator } from './ports.js';
 import type { SearchParameterActivation } from './search-parameter-activation.js';
 import type { TouchedResources } from './touched.js';
@@ -120,7 +121,7 @@ export class ResourceService {
     const lastUpdated = this.deps.clock().toISOString();
     const stamped = stampMeta(resource, id, versionId, lastUpdated);
     const version: StoredVersion = {
-      resourceType: stamped.resourceType, id, versionId, lastUpdated, deleted: false, method, json: JSON.stringify(stamped),
+      resourceType: stamped.resourceType, id, versionId, lastUpdated, deleted: false, method, json: stringifyExact(stamped),
     };
     return { version, resource: stamped, index: this.deps.indexer.extract(stamped) };
   }
@@ -198,7 +199,7 @@ export class ResourceService {
       if (opts.ifMatch !== undefined && current.versionId !== opts.ifMatch) {
         throw preconditionFailed(`Version mismatch: If-Match is ${opts.ifMatch} but the current version is ${current.versionId}`);
       }
-      const patched = applyJsonPatch(JSON.parse(current.json) as AnyResource, operations as Operation[]);
+      const patched = applyJsonPatch(parseStored(current.json) as AnyResource, operations as Operation[]);
       this.validate(patched, type, id);
       const prepared = this.prepare(patched, id, String(Number(current.versionId) + 1), 'PATCH');
       this.assertWritable(prepared, opts);

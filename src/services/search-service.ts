@@ -1,4 +1,5 @@
 import { bundleOf, fullUrlOf, queryString } from '../fhir/bundle.js';
+import { parseStored, stringifyExact } from '../fhir/exact-json.js';
 import { badRequest, forbidden } from '../fhir/outcome.js';
 import { UnsupportedAuditQuery } from '../store/audit-trail.js';
 import type { BundleLink } from '../fhir/bundle.js';
@@ -152,10 +153,10 @@ export class SearchService {
     const fullUrl = JSON.stringify(fullUrlOf(baseUrl, v.resourceType, v.id));
     const subset = (plan.summary && plan.summary !== 'false') || (plan.elements && plan.elements.length > 0);
     if (!subset) return `{"fullUrl":${fullUrl},"resource":${v.json},"search":{"mode":"${mode}"}}`;
-    let resource = JSON.parse(v.json) as Record<string, unknown>;
+    let resource = parseStored(v.json) as Record<string, unknown>;
     if (plan.summary && plan.summary !== 'false') resource = applySummary(resource, plan.summary, this.deps.elements);
     else if (plan.elements) resource = applyElements(resource, plan.elements, this.deps.elements);
-    return `{"fullUrl":${fullUrl},"resource":${JSON.stringify(resource)},"search":{"mode":"${mode}"}}`;
+    return `{"fullUrl":${fullUrl},"resource":${stringifyExact(resource)},"search":{"mode":"${mode}"}}`;
   }
 
   /** `_include` and `_revinclude` (search.html#include), with `:iterate`; every fetch honours the restriction. */
