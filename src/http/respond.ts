@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { FhirResult } from '../vocabulary/fhir-request.js';
+import { parseStored, stringifyExact } from '../fhir/exact-json.js';
 import { FHIR_JSON } from './media.js';
 import { baseHeaders, requestState } from './request-context.js';
 
@@ -12,10 +13,13 @@ import { baseHeaders, requestState } from './request-context.js';
 export function sendResult(res: ServerResponse, result: FhirResult, pretty: boolean): void {
   const headers = baseHeaders(requestState(res));
   if (result.headers) for (const name of Object.keys(result.headers)) headers.push(name, result.headers[name]!);
+  // FHIR responses carry PHI (reads, searches, history, Bundles, operations, even OperationOutcomes naming ids):
+  // no shared or browser cache may keep them (HIPAA; FHIR R4 security.html). A result may set its own policy.
+  if (result.headers?.['Cache-Control'] === undefined) headers.push('Cache-Control', 'no-store');
   let payload: string | undefined;
   if (result.status !== 304 && result.status !== 204) {
-    if (result.bodyText !== undefined) payload = pretty ? JSON.stringify(JSON.parse(result.bodyText), null, 2) : result.bodyText;
-    else if (result.body !== undefined) payload = JSON.stringify(result.body, null, pretty ? 2 : undefined);
+    if (result.bodyText !== undefined) payload = pretty ? stringifyExact(parseStored(result.bodyText), 2) : result.bodyText;
+    else if (result.body !== undefined) payload = stringifyExact(result.body, pretty ? 2 : undefined);
   }
   if (payload !== undefined) headers.push('Content-Type', result.contentType ?? FHIR_JSON, 'Content-Length', String(Buffer.byteLength(payload)));
   // Once the server has stopped listening (graceful shutdown), answer with Connection: close. node:http
