@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     res.writeHead(503, { 'Content-Type': 'application/fhir+json; charset=utf-8', 'Retry-After': '1' });
     res.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient', diagnostics: 'Vesta is starting' }] }));
   };
-  const { server, adopt } = createNodeServer((req, res) => handler(req, res));
+  const { server, adopt } = createNodeServer((req, res) => handler(req, res), { maxHeaderSize: config.maxHeaderBytes });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 120_000;

@@ -8,7 +8,7 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (!Number.isNaN(declared) && declared > limit) {
     req.resume(); // drain so the connection can answer
-    throw payloadTooLarge(`The body is larger than the limit of ${limit} bytes`);
+    throw payloadTooLarge(`The body is larger than the limit of ${limit} bytes (VESTA_MAX_BODY)`);
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -16,7 +16,7 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
     size += chunk.length;
     if (size > limit) {
       req.resume();
-      throw payloadTooLarge(`The body is larger than the limit of ${limit} bytes`);
+      throw payloadTooLarge(`The body is larger than the limit of ${limit} bytes (VESTA_MAX_BODY)`);
     }
     chunks.push(chunk);
   }

@@ -29,7 +29,7 @@ function answerUnroutable(server: http.Server): void {
     const answer = err.code === 'HPE_INVALID_METHOD'
       ? rawOutcome(501, 'Not Implemented', 'not-supported', 'This HTTP method is not supported; FHIR uses GET, HEAD, POST, PUT, PATCH and DELETE')
       : err.code === 'HPE_HEADER_OVERFLOW'
-        ? rawOutcome(431, 'Request Header Fields Too Large', 'too-costly', 'The request line and headers are larger than this server accepts (16 KB with Node defaults)')
+        ? rawOutcome(431, 'Request Header Fields Too Large', 'too-costly', 'The request line and headers (a search URL included) are larger than this server accepts (VESTA_MAX_HEADER_SIZE); use POST _search for long searches')
         : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
           ? rawOutcome(408, 'Request Timeout', 'timeout', 'The request was not received in time')
           : rawOutcome(400, 'Bad Request', 'structure', 'The HTTP request is malformed');
@@ -52,7 +52,7 @@ type Constructor = { prototype: object };
  * `adopt(app)` takes effect for connections' requests from then on, since the server listens before the app
  * exists (main.ts); objects created before keep plain Node prototypes and Express converts them as usual.
  */
-export function createNodeServer(listener: http.RequestListener): { server: http.Server; adopt(app: Express): void } {
+export function createNodeServer(listener: http.RequestListener, opts: { maxHeaderSize?: number } = {}): { server: http.Server; adopt(app: Express): void } {
   // Plain constructor functions (not classes) so that `prototype` can point at the app's objects.
   const Request = function (this: http.IncomingMessage, ...args: unknown[]): void {
     (http.IncomingMessage as unknown as (...a: unknown[]) => void).apply(this, args);
@@ -65,6 +65,7 @@ export function createNodeServer(listener: http.RequestListener): { server: http
   const server = http.createServer({
     IncomingMessage: Request as unknown as typeof http.IncomingMessage,
     ServerResponse: Response as unknown as typeof http.ServerResponse,
+    ...(opts.maxHeaderSize !== undefined ? { maxHeaderSize: opts.maxHeaderSize } : {}),
   }, listener);
   answerUnroutable(server);
   return {

@@ -50,7 +50,7 @@ function notSupported(name: string, why: string) {
 /** Chains and `_has` nest one more link; beyond the store's depth the query is refused up front. */
 function deeper(ctx: Ctx, depth: number, fullName: string): number {
   const max = ctx.opts.capabilities.maxChainDepth;
-  if (depth + 1 > max) throw notSupported(fullName, `this server follows at most ${max} chained or _has links`);
+  if (depth + 1 > max) throw notSupported(fullName, `this server follows at most ${max} chained or _has links (VESTA_MAX_CHAIN_DEPTH)`);
   return depth + 1;
 }
 
