@@ -45,7 +45,16 @@ export function bundleOf(
   return b;
 }
 
-/** Query string from ordered pairs, each name and value percent-encoded. */
+/** Characters FHIR gives meaning in search values (`,` `|` `:` `$`) and `/`, left literal: they are safe in a query. */
+const LITERAL = /%(2C|7C|3A|24|2F)/g;
+const DECODED: Record<string, string> = { '2C': ',', '7C': '|', '3A': ':', '24': '$', '2F': '/' };
+
+/**
+ * Query string from ordered pairs, each name and value percent-encoded except FHIR's reserved separators, which
+ * are written literally (`code=http://loinc.org|1234-5,x`) so that clients and the HL7 validator read the link as
+ * the parameters used (FHIR R4 search.html#escaping). `&`, `=`, `+`, `#`, `%` and spaces stay encoded.
+ */
 export function queryString(pairs: [string, string][]): string {
-  return pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+  const enc = (s: string) => encodeURIComponent(s).replace(LITERAL, (_m, hex: string) => DECODED[hex]!);
+  return pairs.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&');
 }
