@@ -20,7 +20,11 @@ export function errorHandler(log: Logger) {
       return;
     }
     let fhirError: FhirError;
-    if (err instanceof FhirError) fhirError = err;
+    if (err instanceof FhirError) {
+      fhirError = err;
+      // An operator must act: one clear line, no stack (the cause is the disk, not the code).
+      if (err.status === 507) log.error('storage full: a write failed for lack of disk space; free space on the data volume', { requestId });
+    }
     else if (isHttpError(err) && err.status === 413) fhirError = payloadTooLarge('The body is larger than the configured limit');
     else if (isHttpError(err) && err.status === 400) fhirError = badRequest('The request is malformed');
     else {
