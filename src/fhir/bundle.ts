@@ -23,7 +23,8 @@ export function historyEntry(baseUrl: string, v: StoredVersion): Record<string, 
     url: v.method === 'POST' ? v.resourceType : `${v.resourceType}/${v.id}`,
   };
   entry.response = {
-    status: v.deleted ? '204' : v.versionId === '1' ? '201' : '200',
+    // A DELETE answers 200 with an OperationOutcome unless the client asked for `Prefer: return=minimal` (204).
+    status: v.deleted ? '200' : v.versionId === '1' ? '201' : '200',
     etag: etagOf(v.versionId),
     lastModified: v.lastUpdated,
   };

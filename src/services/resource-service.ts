@@ -1,5 +1,5 @@
 import type { Operation } from 'fast-json-patch';
-import { FhirError, badRequest, conflict, forbidden, gone, invalid, notFound, preconditionFailed } from '../fhir/outcome.js';
+import { FhirError, badRequest, conflict, forbidden, gone, invalid, notFound, preconditionFailed, unprocessable } from '../fhir/outcome.js';
 import type { Issue } from '../fhir/outcome.js';
 import { assertValidId } from '../fhir/ids.js';
 import type { Clock, IdGenerator } from '../fhir/ids.js';
@@ -108,6 +108,10 @@ export class ResourceService {
     if (expectedId !== undefined) {
       if (resource.id === undefined) throw badRequest('The body must contain an id matching the URL for an update', [`${expectedType}.id`]);
       if (resource.id !== expectedId) throw badRequest(`Resource id in the body does not match the URL`, [`${expectedType}.id`]);
+    }
+    if (expectedType === 'Subscription' && resource.status !== 'off') {
+      // Accepting an active Subscription would promise notifications that never come (issue 10, item 13).
+      throw unprocessable("This server does not deliver Subscription notifications: only a Subscription with status 'off' can be stored", ['Subscription.status']);
     }
     const issues = this.deps.validator.validate(resource);
     if (this.deps.searchParameters) issues.push(...this.deps.searchParameters.check(resource));
