@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
+# The current Node LTS line (24, "Krypton"), pinned to a release so builds are repeatable; raise it deliberately.
+ARG NODE_IMAGE=node:24.11.1-bookworm-slim
 # Build stage: compile TypeScript and the native SQLite binding, then drop dev dependencies.
-FROM node:20-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -11,7 +13,7 @@ COPY src ./src
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
 # Runtime stage: no compilers, a non-root user, the data directory as a volume.
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 # GLIBC_TUNABLES: malloc backed by transparent huge pages (one arena: glibc 2.36 gives them only to the main one).
 # SQLite's page caches are malloc'd, so a read cache of several GiB costs far fewer TLB misses (README, Sizing).
 ENV NODE_ENV=production \
@@ -21,15 +23,16 @@ ENV NODE_ENV=production \
     VESTA_DATA_DIR=/data \
     LOG_LEVEL=info
 WORKDIR /app
-RUN groupadd --system vesta \
- && useradd --system --gid vesta --home-dir /app --shell /usr/sbin/nologin vesta \
- && mkdir -p /data && chown vesta:vesta /data && chmod 700 /data
+# A fixed numeric uid/gid (10001): Kubernetes' runAsNonRoot can verify it, and a bind mount can be given to it.
+RUN groupadd --system --gid 10001 vesta \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /app --shell /usr/sbin/nologin vesta \
+ && mkdir -p /data && chown 10001:10001 /data && chmod 700 /data
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY profiles ./profiles
 COPY conformance ./conformance
-USER vesta
+USER 10001:10001
 VOLUME ["/data"]
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

@@ -120,10 +120,12 @@ export function createApp(opts: AppOptions): VestaApp {
   const validator = createValidator({ profilesDir });
   const registry = createSearchRegistry();
   const indexer = createIndexer(registry, { baseUrl: config.baseUrl });
-  const engine = createSearchEngine(registry, config, store.capabilities);
+  // The configured chain depth can only lower what the store's compiler carries.
+  const searchCapabilities = { ...store.capabilities, maxChainDepth: Math.min(store.capabilities.maxChainDepth, config.maxChainDepth ?? Infinity) };
+  const engine = createSearchEngine(registry, config, searchCapabilities);
   const elements = new ElementIndex();
   const touched = new TouchedResources(indexer);
-  const search = new SearchService({ store, engine, indexer, elements, touched, clock, ids, maxCount: config.maxCount });
+  const search = new SearchService({ store, engine, indexer, elements, touched, clock, ids, maxCount: config.maxCount, maxIncludeIterations: config.maxIncludeIterations });
   const conditional = new ConditionalMatcher(search, store);
   const searchParameters = new SearchParameterActivation(registry);
   const reads = new ReadService(store, indexer);

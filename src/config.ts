@@ -14,6 +14,18 @@ export interface Config {
   defaultCount: number;
   maxCount: number;
   maxBundleEntries: number;
+  /** `VESTA_MAX_JSON_DEPTH`: deepest nesting of objects and arrays a JSON body may have. */
+  maxJsonDepth: number;
+  /** `VESTA_MAX_CHAIN_DEPTH`: most chained or `_has` links one search parameter may follow (at most what the store can). */
+  maxChainDepth: number;
+  /** `VESTA_MAX_HEADER_SIZE`: largest request line plus headers (the URL of a GET search included), in bytes. */
+  maxHeaderBytes: number;
+  /** `VESTA_SEARCH_MAX_VALUES`: most search values (each OR value and each AND parameter) one search may hold. */
+  searchMaxValues: number;
+  /** `VESTA_SEARCH_TIMEOUT_MS`: time budget of one search or history page in a read worker, in milliseconds. */
+  searchTimeoutMs: number;
+  /** `VESTA_MAX_INCLUDE_ITERATIONS`: how many rounds `_include:iterate` and `_revinclude:iterate` follow. */
+  maxIncludeIterations: number;
   /** Which store holds the data (store/factory.ts); its own settings are grouped under its name. */
   store: 'sqlite';
   /** Settings of the embedded SQLite store (`VESTA_SQLITE_*`); its file lives in `dataDir`. */
@@ -261,6 +273,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultCount,
     maxCount,
     maxBundleEntries: integer(env, 'VESTA_MAX_BUNDLE_ENTRIES', 10000, 1, 1000000),
+    maxJsonDepth: integer(env, 'VESTA_MAX_JSON_DEPTH', 100, 16, 1000),
+    maxChainDepth: integer(env, 'VESTA_MAX_CHAIN_DEPTH', 4, 1, 8),
+    maxHeaderBytes: parseSize('VESTA_MAX_HEADER_SIZE', env.VESTA_MAX_HEADER_SIZE ?? '16kb'),
+    searchMaxValues: integer(env, 'VESTA_SEARCH_MAX_VALUES', 200, 1, 10000),
+    searchTimeoutMs: integer(env, 'VESTA_SEARCH_TIMEOUT_MS', 10000, 100, 3600000),
+    maxIncludeIterations: integer(env, 'VESTA_MAX_INCLUDE_ITERATIONS', 4, 1, 16),
     store: 'sqlite',
     sqlite: {
       sync,

@@ -3,6 +3,7 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logging/logger.js';
 import { createNodeServer } from './http/node-server.js';
+import { trackConnections } from './http/graceful-close.js';
 import { openStore } from './store/factory.js';
 
 /** Process entry: configuration, dependencies, listen, graceful shutdown on SIGTERM/SIGINT. */
@@ -26,10 +27,11 @@ async function main(): Promise<void> {
     res.writeHead(503, { 'Content-Type': 'application/fhir+json; charset=utf-8', 'Retry-After': '1' });
     res.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient', diagnostics: 'Vesta is starting' }] }));
   };
-  const { server, adopt } = createNodeServer((req, res) => handler(req, res));
+  const { server, adopt } = createNodeServer((req, res) => handler(req, res), { maxHeaderSize: config.maxHeaderBytes });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 120_000;
+  const connections = trackConnections(server);
   server.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -59,12 +61,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info('shutting down', { signal });
-    const force = setTimeout(() => {
-      log.warn('grace period over; closing remaining connections');
-      server.closeAllConnections();
-    }, config.shutdownGraceSeconds * 1000);
+    const force = setTimeout(() => log.warn('grace period over; closing remaining connections'), config.shutdownGraceSeconds * 1000);
     force.unref();
-    server.close(() => {
+    // Every response in flight is written to the end, however slowly its client reads (graceful-close.ts).
+    void connections.close(config.shutdownGraceSeconds * 1000).then(() => {
+      clearTimeout(force);
       stopAuditMaintenance?.();
       // The trail's head at shutdown is signed, so a verifier can tell whether records were cut off the end later.
       (app.audit?.checkpoint() ?? Promise.resolve())
@@ -79,7 +80,6 @@ async function main(): Promise<void> {
           process.exit(1);
         });
     });
-    server.closeIdleConnections();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -29,6 +29,9 @@ export interface CapabilityInputs {
 }
 
 /** Reads the static parts from `conformance/capability-base.json`. */
+/** Vesta stores Subscriptions but delivers no notifications yet: only inactive ones are accepted (resource-service.ts). */
+export const SUBSCRIPTION_NOTE = "Notifications are not delivered: a Subscription is accepted only with status 'off'; any other status is refused with 422.";
+
 export function loadCapabilityBase(dir: string): Record<string, unknown> {
   return JSON.parse(readFileSync(`${dir}/capability-base.json`, 'utf8')) as Record<string, unknown>;
 }
@@ -72,6 +75,7 @@ export function buildCapabilityStatement(inp: CapabilityInputs): Record<string, 
     };
     const supported = inp.profilesByType.get(type);
     if (supported && supported.length > 0) r.supportedProfile = [...supported];
+    if (type === 'Subscription') r.documentation = SUBSCRIPTION_NOTE;
     Object.assign(r, readOnly ? {
       interaction: readInteractions,
       versioning: 'versioned',

@@ -1,5 +1,6 @@
 import type { StoredVersion } from '../vocabulary/versions.js';
 import { etagOf } from './etag.js';
+import { parseStored } from './exact-json.js';
 
 /** A Bundle.link entry. */
 export interface BundleLink {
@@ -16,13 +17,14 @@ export const fullUrlOf = (baseUrl: string, type: string, id: string): string => 
  */
 export function historyEntry(baseUrl: string, v: StoredVersion): Record<string, unknown> {
   const entry: Record<string, unknown> = { fullUrl: fullUrlOf(baseUrl, v.resourceType, v.id) };
-  if (!v.deleted) entry.resource = JSON.parse(v.json);
+  if (!v.deleted) entry.resource = parseStored(v.json);
   entry.request = {
     method: v.method,
     url: v.method === 'POST' ? v.resourceType : `${v.resourceType}/${v.id}`,
   };
   entry.response = {
-    status: v.deleted ? '204' : v.versionId === '1' ? '201' : '200',
+    // A DELETE answers 200 with an OperationOutcome unless the client asked for `Prefer: return=minimal` (204).
+    status: v.deleted ? '200' : v.versionId === '1' ? '201' : '200',
     etag: etagOf(v.versionId),
     lastModified: v.lastUpdated,
   };
@@ -44,7 +46,16 @@ export function bundleOf(
   return b;
 }
 
-/** Query string from ordered pairs, each name and value percent-encoded. */
+/** Characters FHIR gives meaning in search values (`,` `|` `:` `$`) and `/`, left literal: they are safe in a query. */
+const LITERAL = /%(2C|7C|3A|24|2F)/g;
+const DECODED: Record<string, string> = { '2C': ',', '7C': '|', '3A': ':', '24': '$', '2F': '/' };
+
+/**
+ * Query string from ordered pairs, each name and value percent-encoded except FHIR's reserved separators, which
+ * are written literally (`code=http://loinc.org|1234-5,x`) so that clients and the HL7 validator read the link as
+ * the parameters used (FHIR R4 search.html#escaping). `&`, `=`, `+`, `#`, `%` and spaces stay encoded.
+ */
 export function queryString(pairs: [string, string][]): string {
-  return pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+  const enc = (s: string) => encodeURIComponent(s).replace(LITERAL, (_m, hex: string) => DECODED[hex]!);
+  return pairs.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&');
 }

@@ -1,4 +1,5 @@
 import type { Meta, Resource } from 'fhir/r4.js';
+import { carryExact } from './exact-json.js';
 
 /** A FHIR resource as a plain JSON object. */
 export type AnyResource = Resource & Record<string, unknown>;
@@ -13,7 +14,9 @@ export function stampMeta(resource: AnyResource, id: string, versionId: string, 
   const clientMeta: Meta = meta && typeof meta === 'object' ? { ...meta } : {};
   delete clientMeta.versionId;
   delete clientMeta.lastUpdated;
-  return { resourceType, id, meta: { versionId, lastUpdated, ...clientMeta }, ...rest } as AnyResource;
+  const stamped = { resourceType, id, meta: { versionId, lastUpdated, ...clientMeta }, ...rest } as AnyResource;
+  carryExact(resource, stamped);
+  return stamped;
 }
 
 /** True when `v` is a JSON object (not an array, not null). */

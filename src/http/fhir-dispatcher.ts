@@ -96,7 +96,7 @@ export function fhirDispatcher(deps: Deps, hooks: Hooks, authenticator: Authenti
         if (spec.name === 'operation' && !hasBody(req)) return { ...r, auth };
         const kind = checkContentType(req.headers['content-type'], kinds);
         const text = await readBody(req, deps.config.maxBodyBytes);
-        const body = kind === 'form' ? text : parseJson(text);
+        const body = kind === 'form' ? text : parseJson(text, deps.config.maxJsonDepth);
         // One table row serves POST /fhir; the Bundle's own type says which interaction it is (for hooks and audit).
         const isBatch = spec.name === 'transaction' && typeof body === 'object' && body !== null && (body as { type?: unknown }).type === 'batch';
         return { ...r, auth, body, ...(isBatch ? { interaction: 'batch' as const } : {}) };

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { fullUrlOf } from '../fhir/bundle.js';
+import { stringifyExact } from '../fhir/exact-json.js';
 import { FhirError, internalError } from '../fhir/outcome.js';
 import { planBundle } from '../services/bundle-plan.js';
 import type { PlannedEntry } from '../services/bundle-plan.js';
@@ -77,7 +78,7 @@ function responseBundle(req: FhirRequest, deps: Deps, type: 'batch-response' | '
     const body = result.body as { resourceType?: unknown } | undefined;
     if (body !== undefined && resourceText === undefined) {
       if (body.resourceType === 'OperationOutcome') response.outcome = body;
-      else resourceText = JSON.stringify(body);
+      else resourceText = stringifyExact(body);
     }
     // The version a single-resource entry read or wrote (its ETag names it) gives lastModified at full precision.
     const version = h.ETag !== undefined && result.touched?.length === 1 ? result.touched[0] : undefined;

@@ -1,4 +1,5 @@
 import { etagOf, httpDate } from '../fhir/etag.js';
+import { parseStored } from '../fhir/exact-json.js';
 import { outcomeOf } from '../fhir/outcome.js';
 import type { Issue } from '../fhir/outcome.js';
 import type { ElementIndex } from '../fhir/element-index.js';
@@ -43,7 +44,7 @@ export function readResult(req: FhirRequest, v: StoredVersion, elements: Element
   const summary = parseSummary(queryValue(req, '_summary'));
   const wanted = parseElements(queryValue(req, '_elements'));
   if ((!summary || summary === 'false' || summary === 'count') && !wanted) return { status: 200, headers, bodyText: v.json };
-  let resource = JSON.parse(v.json) as Record<string, unknown>;
+  let resource = parseStored(v.json) as Record<string, unknown>;
   if (summary && summary !== 'false' && summary !== 'count') resource = applySummary(resource, summary, elements);
   else if (wanted) resource = applyElements(resource, wanted, elements);
   return { status: 200, headers, body: resource };

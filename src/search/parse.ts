@@ -16,6 +16,8 @@ export interface ParseOptions {
   strict: boolean;
   defaultCount: number;
   maxCount: number;
+  /** Most values (leaf conditions) one search may hold; more is 400 too-costly. Unlimited when absent. */
+  maxValues?: number;
   /** Clock for `ap` on dates (epoch ms); defaults to Date.now(). */
   now?: number;
   /** What the store's compiler can carry; features beyond it are refused before the store is called. */
@@ -48,7 +50,7 @@ function notSupported(name: string, why: string) {
 /** Chains and `_has` nest one more link; beyond the store's depth the query is refused up front. */
 function deeper(ctx: Ctx, depth: number, fullName: string): number {
   const max = ctx.opts.capabilities.maxChainDepth;
-  if (depth + 1 > max) throw notSupported(fullName, `this server follows at most ${max} chained or _has links`);
+  if (depth + 1 > max) throw notSupported(fullName, `this server follows at most ${max} chained or _has links (VESTA_MAX_CHAIN_DEPTH)`);
   return depth + 1;
 }
 
@@ -129,7 +131,9 @@ function paramClause(ctx: Ctx, types: readonly string[], name: string, fullName:
   }
   const clauses = values.map((v) => valueClause(def, def.code, modifier, v, vctx));
   if (clauses.length === 1) return clauses[0];
-  // `:not` over a list means none of them (search.html#modifiers): AND of the negations.
+  // `:not` over a list means none of them (search.html#modifiers): not any of them, so a store tests one OR
+  // per candidate instead of one probe per value (hundreds of `:not` values took seconds as an AND of negations).
+  if (clauses.every((c) => c.kind === 'not')) return { kind: 'not', clause: { kind: 'or', clauses: clauses.map((c) => (c as { clause: Clause }).clause) } };
   return modifier === 'not' ? { kind: 'and', clauses } : { kind: 'or', clauses };
 }
 
@@ -152,6 +156,17 @@ function parseInclude(ctx: Ctx, name: string, value: string, rev: boolean): Incl
 function parseCount(name: string, value: string, opts: ParseOptions): number {
   if (!/^\d{1,9}$/.test(value)) throw fail(name, 'expected a non-negative integer');
   return Math.min(Number(value), opts.maxCount);
+}
+
+/** How many values a clause holds: each leaf condition counts one, and so does an `_id` list (one lookup). */
+export function valueCount(c: Clause): number {
+  switch (c.kind) {
+    case 'and': case 'or': return c.clauses.reduce((sum, x) => sum + valueCount(x), 0);
+    case 'not': return valueCount(c.clause);
+    case 'chain': case 'has': return valueCount(c.where);
+    case 'composite': return c.parts.reduce((sum, x) => sum + valueCount(x), 0);
+    default: return 1;
+  }
 }
 
 /** Parses a search request on `types` (one type, several via `_type`, or none = every type) into a plan. */
@@ -223,6 +238,15 @@ export function parseSearch(registry: SearchRegistry, types: string[], query: [s
       }
       where.push(clause);
       applied.push([name, value]);
+    }
+  }
+  if (opts.maxValues !== undefined) {
+    const n = where.reduce((sum, c) => sum + valueCount(c), 0);
+    if (n > opts.maxValues) {
+      throw badRequest(
+        `The search holds ${n} values (OR values and repeated parameters); this server accepts at most ${opts.maxValues} (VESTA_SEARCH_MAX_VALUES)`,
+        undefined, 'too-costly',
+      );
     }
   }
   const order = (n: string) => (n.startsWith('_') ? 1 : 0);

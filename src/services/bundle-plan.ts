@@ -58,7 +58,7 @@ export function planBundle(body: unknown, opts: { baseUrl: string; maxEntries: n
   const raw = body.entry ?? [];
   if (!Array.isArray(raw)) throw badRequest('Bundle.entry must be an array', ['Bundle.entry']);
   if (raw.length > opts.maxEntries) {
-    throw payloadTooLarge(`The Bundle has ${raw.length} entries; this server accepts at most ${opts.maxEntries} per ${kind}`);
+    throw payloadTooLarge(`The Bundle has ${raw.length} entries; this server accepts at most ${opts.maxEntries} per ${kind} (VESTA_MAX_BUNDLE_ENTRIES)`);
   }
   const seen = new Map<string, number>();
   const entries = raw.map((e: unknown, index): PlannedEntry => {

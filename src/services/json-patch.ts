@@ -9,7 +9,9 @@ const UNAPPLICABLE = new Set([
   'OPERATION_PATH_ILLEGAL_ARRAY_INDEX', 'OPERATION_PATH_CANNOT_ADD',
 ]);
 
-/** Applies RFC 6902 operations; any failure (bad op, failed `test`, bad path) is a 422 per FHIR R4 http.html#patch. */
+/**
+ * Applies RFC 6902 operations to `doc` in place (a copy would lose the numbers kept as sent, exact-json.ts; callers
+ * pass a freshly parsed document); any failure (bad op, failed `test`, bad path) is a 422 per FHIR R4 http.html#patch. */
 export function applyJsonPatch(doc: AnyResource, operations: Operation[]): AnyResource {
   const problem = jsonpatch.validate(operations, doc);
   if (problem) {
@@ -18,7 +20,7 @@ export function applyJsonPatch(doc: AnyResource, operations: Operation[]): AnyRe
     throw badRequest(`Invalid JSON Patch: ${problem.name}`);
   }
   try {
-    const result = jsonpatch.applyPatch(doc, operations, false, false).newDocument as unknown;
+    const result = jsonpatch.applyPatch(doc, operations, false, true).newDocument as unknown;
     if (!isJsonObject(result)) throw unprocessable('JSON Patch must produce a resource object');
     return result as AnyResource;
   } catch (e) {

@@ -1,5 +1,5 @@
 import type { Operation } from 'fast-json-patch';
-import { FhirError, badRequest, conflict, forbidden, gone, invalid, notFound, preconditionFailed } from '../fhir/outcome.js';
+import { FhirError, badRequest, conflict, forbidden, gone, invalid, notFound, preconditionFailed, unprocessable } from '../fhir/outcome.js';
 import type { Issue } from '../fhir/outcome.js';
 import { assertValidId } from '../fhir/ids.js';
 import type { Clock, IdGenerator } from '../fhir/ids.js';
@@ -14,6 +14,7 @@ import type { ResourceStore, StoredVersion, VersionWrite } from '../store/port.j
 import { AfterCommit } from './after-commit.js';
 import type { ConditionalKind, ConditionalMatcher, Criteria } from './conditional.js';
 import { applyJsonPatch } from './json-patch.js';
+import { parseStored, stringifyExact } from '../fhir/exact-json.js';
 import type { Indexer, ResourceValidator } from './ports.js';
 import type { SearchParameterActivation } from './search-parameter-activation.js';
 import type { TouchedResources } from './touched.js';
@@ -108,6 +109,10 @@ export class ResourceService {
       if (resource.id === undefined) throw badRequest('The body must contain an id matching the URL for an update', [`${expectedType}.id`]);
       if (resource.id !== expectedId) throw badRequest(`Resource id in the body does not match the URL`, [`${expectedType}.id`]);
     }
+    if (expectedType === 'Subscription' && resource.status !== 'off') {
+      // Accepting an active Subscription would promise notifications that never come (issue 10, item 13).
+      throw unprocessable("This server does not deliver Subscription notifications: only a Subscription with status 'off' can be stored", ['Subscription.status']);
+    }
     const issues = this.deps.validator.validate(resource);
     if (this.deps.searchParameters) issues.push(...this.deps.searchParameters.check(resource));
     const errors = issues.filter((i) => i.severity === 'error' || i.severity === 'fatal');
@@ -120,7 +125,7 @@ export class ResourceService {
     const lastUpdated = this.deps.clock().toISOString();
     const stamped = stampMeta(resource, id, versionId, lastUpdated);
     const version: StoredVersion = {
-      resourceType: stamped.resourceType, id, versionId, lastUpdated, deleted: false, method, json: JSON.stringify(stamped),
+      resourceType: stamped.resourceType, id, versionId, lastUpdated, deleted: false, method, json: stringifyExact(stamped),
     };
     return { version, resource: stamped, index: this.deps.indexer.extract(stamped) };
   }
@@ -198,7 +203,7 @@ export class ResourceService {
       if (opts.ifMatch !== undefined && current.versionId !== opts.ifMatch) {
         throw preconditionFailed(`Version mismatch: If-Match is ${opts.ifMatch} but the current version is ${current.versionId}`);
       }
-      const patched = applyJsonPatch(JSON.parse(current.json) as AnyResource, operations as Operation[]);
+      const patched = applyJsonPatch(parseStored(current.json) as AnyResource, operations as Operation[]);
       this.validate(patched, type, id);
       const prepared = this.prepare(patched, id, String(Number(current.versionId) + 1), 'PATCH');
       this.assertWritable(prepared, opts);

@@ -1,4 +1,5 @@
 import { bundleOf, fullUrlOf, queryString } from '../fhir/bundle.js';
+import { parseStored, stringifyExact } from '../fhir/exact-json.js';
 import { badRequest, forbidden } from '../fhir/outcome.js';
 import { UnsupportedAuditQuery } from '../store/audit-trail.js';
 import type { BundleLink } from '../fhir/bundle.js';
@@ -34,8 +35,11 @@ export interface SearchOutcome {
   touched: TouchedResource[];
 }
 
-/** How deep `:iterate` includes may go; bounds the work one request can cause. */
+/** How deep `:iterate` includes go unless configured (VESTA_MAX_INCLUDE_ITERATIONS); bounds the work one request can cause. */
 const MAX_INCLUDE_DEPTH = 4;
+
+/** Targets per `_revinclude` lookup: a frontier of thousands is searched in slices, each one small statement. */
+const REVINCLUDE_SLICE = 100;
 
 const and = (a: Clause | undefined, b: Clause | undefined): Clause | undefined =>
   a && b ? { kind: 'and', clauses: [a, b] } : (a ?? b);
@@ -50,6 +54,8 @@ export interface SearchServiceDeps {
   clock: Clock;
   ids: IdGenerator;
   maxCount: number;
+  /** Rounds of `:iterate` includes (VESTA_MAX_INCLUDE_ITERATIONS). */
+  maxIncludeIterations?: number;
 }
 
 /**
@@ -147,17 +153,18 @@ export class SearchService {
     const fullUrl = JSON.stringify(fullUrlOf(baseUrl, v.resourceType, v.id));
     const subset = (plan.summary && plan.summary !== 'false') || (plan.elements && plan.elements.length > 0);
     if (!subset) return `{"fullUrl":${fullUrl},"resource":${v.json},"search":{"mode":"${mode}"}}`;
-    let resource = JSON.parse(v.json) as Record<string, unknown>;
+    let resource = parseStored(v.json) as Record<string, unknown>;
     if (plan.summary && plan.summary !== 'false') resource = applySummary(resource, plan.summary, this.deps.elements);
     else if (plan.elements) resource = applyElements(resource, plan.elements, this.deps.elements);
-    return `{"fullUrl":${fullUrl},"resource":${JSON.stringify(resource)},"search":{"mode":"${mode}"}}`;
+    return `{"fullUrl":${fullUrl},"resource":${stringifyExact(resource)},"search":{"mode":"${mode}"}}`;
   }
 
   /** `_include` and `_revinclude` (search.html#include), with `:iterate`; every fetch honours the restriction. */
   private async includes(plan: SearchPlan, matches: StoredVersion[], seen: Set<string>, restrict?: Restriction): Promise<StoredVersion[]> {
     const out: StoredVersion[] = [];
     let frontier = matches;
-    for (let depth = 0; depth < MAX_INCLUDE_DEPTH && frontier.length > 0; depth++) {
+    const rounds = this.deps.maxIncludeIterations ?? MAX_INCLUDE_DEPTH;
+    for (let depth = 0; depth < rounds && frontier.length > 0; depth++) {
       const found: StoredVersion[] = [];
       const forward = plan.include.filter((s) => depth === 0 || s.iterate);
       const reverse = plan.revinclude.filter((s) => depth === 0 || s.iterate);
@@ -202,12 +209,16 @@ export class SearchService {
   }
 
   private async reverse(spec: IncludeSpec, targets: StoredVersion[], restrict?: Restriction): Promise<StoredVersion[]> {
-    const refs: Clause[] = targets.map((t) => ({
-      kind: 'reference', param: { code: spec.param, type: 'reference' }, targetType: t.resourceType, id: t.id,
-    }));
-    if (refs.length === 0 || spec.param === '*' || spec.sourceType === '*') return [];
-    const where = and({ kind: 'or', clauses: refs }, restrict?.(spec.sourceType));
-    const page = await this.deps.store.search({ types: [spec.sourceType], where, sort: [], count: this.deps.maxCount, total: 'none' });
-    return page.items;
+    if (targets.length === 0 || spec.param === '*' || spec.sourceType === '*') return [];
+    const out: StoredVersion[] = [];
+    for (let i = 0; i < targets.length && out.length < this.deps.maxCount; i += REVINCLUDE_SLICE) {
+      const refs: Clause[] = targets.slice(i, i + REVINCLUDE_SLICE).map((t) => ({
+        kind: 'reference', param: { code: spec.param, type: 'reference' }, targetType: t.resourceType, id: t.id,
+      }));
+      const where = and({ kind: 'or', clauses: refs }, restrict?.(spec.sourceType));
+      const page = await this.deps.store.search({ types: [spec.sourceType], where, sort: [], count: this.deps.maxCount - out.length, total: 'none' });
+      for (const v of page.items) out.push(v);
+    }
+    return out;
   }
 }

@@ -28,7 +28,7 @@ export function openStore(config: Config, role: StoreRole): OpenedStore {
       const server = role === 'server';
       const store = SqliteStore.open({
         dataDir: config.dataDir, synchronous: s.sync, readCacheMiB: s.cacheMiB,
-        readWorkers: server ? s.readWorkers : 0, prewarm: server && s.prewarm, checkpointWorker: server,
+        readWorkers: server ? s.readWorkers : 0, readTimeoutMs: config.searchTimeoutMs, prewarm: server && s.prewarm, checkpointWorker: server,
       });
       return {
         store,

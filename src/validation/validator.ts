@@ -16,6 +16,25 @@ export interface Validator {
   readonly profilesByType: ReadonlyMap<string, readonly string[]>;
 }
 
+/** How many issues a validation reports; one more issue says how many were left out (FHIR R4 operationoutcome.html). */
+export const MAX_ISSUES = 100;
+
+/** The first {@link MAX_ISSUES} issues, plus one saying how many more there were when some were left out. */
+export function boundIssues(issues: Issue[]): Issue[] {
+  if (issues.length <= MAX_ISSUES) return issues;
+  const more = issues.length - MAX_ISSUES;
+  const stopped = issues[issues.length - 1]?.code === 'too-costly';
+  const kept = issues.slice(0, MAX_ISSUES);
+  kept.push({
+    severity: 'error',
+    code: 'too-costly',
+    diagnostics: stopped
+      ? `Only the first ${MAX_ISSUES} issues are reported; validation stopped early and more than ${more} further problems were found`
+      : `Only the first ${MAX_ISSUES} issues are reported; ${more} more were found`,
+  });
+  return kept;
+}
+
 /** Options of {@link createValidator}. */
 export interface ValidatorOptions {
   /** Folder of StructureDefinition JSON files; defaults to the repository's `profiles/`. */
@@ -56,26 +75,30 @@ export function createValidator(opts: ValidatorOptions = {}): Validator {
     profileUrls,
     profilesByType,
     validate(resource: unknown): Issue[] {
-      const issues = schema.validate(resource);
-      if (resourceTypeProblem(resource) !== undefined) return issues;
-      const declared = (resource as { meta?: { profile?: unknown } }).meta?.profile;
-      if (!Array.isArray(declared)) return issues;
-      const type = (resource as { resourceType: string }).resourceType;
-      declared.forEach((url: unknown, i) => {
-        if (typeof url !== 'string') return; // the schema has already reported it
-        const profile = profiles.get(url.split('|')[0] as string);
-        if (profile) {
-          issues.push(...checkProfile(resource as Record<string, unknown>, profile));
-        } else {
-          issues.push({
-            severity: 'warning',
-            code: 'not-supported',
-            diagnostics: `Profile ${url.slice(0, 256)} is not known to this server; the resource was not checked against it`,
-            expression: [`${type}.meta.profile[${i}]`],
-          });
-        }
-      });
-      return issues;
+      return boundIssues(validateAll(resource));
     },
   };
+
+  function validateAll(resource: unknown): Issue[] {
+    const issues = schema.validate(resource);
+    if (resourceTypeProblem(resource) !== undefined) return issues;
+    const declared = (resource as { meta?: { profile?: unknown } }).meta?.profile;
+    if (!Array.isArray(declared)) return issues;
+    const type = (resource as { resourceType: string }).resourceType;
+    declared.forEach((url: unknown, i) => {
+      if (typeof url !== 'string') return; // the schema has already reported it
+      const profile = profiles.get(url.split('|')[0] as string);
+      if (profile) {
+        for (const issue of checkProfile(resource as Record<string, unknown>, profile)) issues.push(issue);
+      } else {
+        issues.push({
+          severity: 'warning',
+          code: 'not-supported',
+          diagnostics: `Profile ${url.slice(0, 256)} is not known to this server; the resource was not checked against it`,
+          expression: [`${type}.meta.profile[${i}]`],
+        });
+      }
+    });
+    return issues;
+  }
 }

@@ -161,3 +161,20 @@ test('with VESTA_AUDIT=off the CapabilityStatement says so, and nothing is recor
     await audited.close();
   }
 });
+
+describe('every searchable type declares the common parameters it supports', () => {
+  test('each type with search lists _id and _lastUpdated (and _tag, _profile, _security, _source)', () => {
+    const searchable = resources.filter((r) => r.interaction.some((i) => i.code === 'search-type'));
+    assert.ok(searchable.length > 100);
+    for (const r of searchable) {
+      const names = new Set((r.searchParam ?? []).map((p) => p.name));
+      for (const common of ['_id', '_lastUpdated']) assert.ok(names.has(common), `${r.type} does not list ${common}`);
+      if (r.type !== 'AuditEvent') for (const common of ['_tag', '_profile', '_security', '_source']) assert.ok(names.has(common), `${r.type} does not list ${common}`);
+    }
+  });
+
+  test("Patient lists every parameter US Core's Patient profile requires (SHALL) and recommends (SHOULD)", () => {
+    const names = new Set((resources.find((r) => r.type === 'Patient')?.searchParam ?? []).map((p) => p.name));
+    for (const p of ['_id', 'identifier', 'name', 'birthdate', 'gender', 'family', 'given', 'death-date']) assert.ok(names.has(p), `Patient does not list ${p}`);
+  });
+});

@@ -6,6 +6,20 @@ import { driveRank, NOT_DRIVING } from './selectivity.js';
 
 export { Binder, type SqlValue } from './binder.js';
 
+/** Lists of terms longer than this are joined as a balanced tree (see `joined`). */
+const FLAT_TERMS = 16;
+
+/**
+ * `(t1 OP t2 OP ...)`. SQLite parses `a OR b OR c` as a left-deep tree, so n terms nest n deep and a few hundred
+ * values passed its expression depth limit (1000); long lists are grouped in balanced halves, log₂ n deep.
+ * SQLite's planner splits nested terms of the same operator again, so the plan is the same.
+ */
+export function joined(terms: readonly string[], op: 'AND' | 'OR'): string {
+  if (terms.length <= FLAT_TERMS) return `(${terms.join(` ${op} `)})`;
+  const half = Math.ceil(terms.length / 2);
+  return `(${joined(terms.slice(0, half), op)} ${op} ${joined(terms.slice(half), op)})`;
+}
+
 /** Beyond this many ids, an `ids` clause is bound as one JSON array instead of one placeholder each. */
 const MAX_LISTED_IDS = 500;
 
@@ -34,7 +48,7 @@ function drive(clause: Clause, r: string, b: Binder): string {
       // Narrower checks first, so that where SQLite keeps the written order a candidate fails at the first probe.
       const rest = parts.map((c, i) => ({ c, i, rank: ranks[i]! })).filter((x) => x.i !== driver).sort((x, y) => x.rank - y.rank);
       const sql = [...(driver >= 0 ? [drive(parts[driver]!, r, b)] : []), ...rest.map((x) => check(x.c, r, b))];
-      return sql.length === 1 ? sql[0]! : `(${sql.join(' AND ')})`;
+      return sql.length === 1 ? sql[0]! : joined(sql, 'AND');
     }
     case 'or':
       if (clause.clauses.length === 0) return '0';
@@ -89,7 +103,7 @@ function drive(clause: Clause, r: string, b: Binder): string {
 function check(clause: Clause, r: string, b: Binder): string {
   switch (clause.kind) {
     case 'and':
-      return clause.clauses.length === 0 ? '1' : `(${clause.clauses.map((c) => check(c, r, b)).join(' AND ')})`;
+      return clause.clauses.length === 0 ? '1' : joined(clause.clauses.map((c) => check(c, r, b)), 'AND');
     case 'or':
       if (clause.clauses.length === 0) return '0';
       return orOf(clause.clauses, r, b, (group) => candidateLookup(group, r, b), (c) => check(c, r, b));
@@ -106,7 +120,7 @@ function check(clause: Clause, r: string, b: Binder): string {
         const a = b.alias('m');
         return `EXISTS (SELECT 1 FROM ${t} ${a} INDEXED BY ${t}_rid WHERE ${a}.rid = ${r}.rid AND ${a}.param = ${b.bind(code)})`;
       });
-      const present = probes.length === 1 ? probes[0]! : `(${probes.join(' OR ')})`;
+      const present = probes.length === 1 ? probes[0]! : joined(probes, 'OR');
       return clause.missing ? `NOT ${present}` : present;
     }
     case 'string': case 'token': case 'range': case 'reference': case 'uri':
@@ -158,7 +172,7 @@ function candidateLookup(leaves: Leaf[], r: string, b: Binder): string {
 /** Leaf predicates on one row `a`, ORed. */
 function anyOf(leaves: Leaf[], a: string, b: Binder): string {
   if (leaves.length === 1) return leafPredicate(leaves[0]!, a, b);
-  return `(${leaves.map((l) => `(${leafPredicate(l, a, b)})`).join(' OR ')})`;
+  return joined(leaves.map((l) => `(${leafPredicate(l, a, b)})`), 'OR');
 }
 
 /**
@@ -177,7 +191,7 @@ function orOf(clauses: Clause[], r: string, b: Binder, lookup: (group: Leaf[]) =
     } else others.push(c);
   }
   const sql = [...[...groups.values()].map(lookup), ...others.map(other)];
-  return sql.length === 1 ? sql[0]! : `(${sql.join(' OR ')})`;
+  return sql.length === 1 ? sql[0]! : joined(sql, 'OR');
 }
 
 /** Nested ANDs as one list, so the driver is chosen among all of them. */
@@ -222,7 +236,7 @@ function compositeFrom(parts: Clause[], g: string, b: Binder, correlate?: string
     from.push(i === 0 ? `${table} ${a}${hint}` : `JOIN ${table} ${a}${hint} ON ${a}.rid = ${g}.rid AND ${a}.grp = ${g}.grp`);
     where.push(leafPredicate(part, a, b));
   });
-  return `${from.join(' ')} WHERE ${where.join(' AND ')}`;
+  return `${from.join(' ')} WHERE ${where.length > FLAT_TERMS ? joined(where, 'AND') : where.join(' AND ')}`;
 }
 
 /**

@@ -1,10 +1,17 @@
 import { Worker } from 'node:worker_threads';
-import { FhirError } from '../../fhir/outcome.js';
+import { FhirError, badRequest } from '../../fhir/outcome.js';
 import type { HistoryScope, Page, PageRequest, StoredVersion } from '../port.js';
 import type { StoreQuery } from '../../vocabulary/plan.js';
 import type { ReadReply, ReadRequest, ReadWorkerData, ReadWorkerReady } from './read-protocol.js';
 
-type Pending = { resolve: (page: Page<StoredVersion>) => void; reject: (err: unknown) => void };
+type Pending = {
+  resolve: (page: Page<StoredVersion>) => void;
+  reject: (err: unknown) => void;
+  /** The request as sent, so a request queued behind one that ran out of time can be sent to the replacement. */
+  text: string;
+  /** Set once the request is running against the time budget (the first of its worker's queue). */
+  timer?: NodeJS.Timeout;
+};
 
 interface Slot {
   worker: Worker;
@@ -32,7 +39,15 @@ export class ReadPool {
   private closing = false;
   private readonly inflight = new Set<Promise<unknown>>();
 
-  constructor(private readonly data: ReadWorkerData, size: number) {
+  /**
+   * @param timeoutMs the time budget of one request: a worker still busy with a request after it is ended and
+   * replaced (SQLite statements cannot be interrupted from outside in better-sqlite3), the request answers 400
+   * too-costly, and the requests queued behind it go to the replacement. Undefined: no budget.
+   */
+  constructor(
+    private readonly data: ReadWorkerData, size: number, private readonly timeoutMs?: number,
+    private readonly workerUrl: URL = new URL('./read-worker.js', import.meta.url),
+  ) {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
 
@@ -74,9 +89,8 @@ export class ReadPool {
     const id = this.nextId++;
     const target = slot;
     const answer = new Promise<Page<StoredVersion>>((resolve, reject) => {
-      target.pending.set(id, { resolve, reject });
       // As JSON text: V8's structured clone of a nested clause tree costs several times JSON.stringify.
-      target.worker.postMessage(JSON.stringify({ ...body, id } as ReadRequest));
+      this.dispatch(target, id, { resolve, reject, text: JSON.stringify({ ...body, id } as ReadRequest) });
     });
     this.inflight.add(answer);
     const forget = (): void => void this.inflight.delete(answer);
@@ -84,8 +98,47 @@ export class ReadPool {
     return answer;
   }
 
-  private spawn(): Slot {
-    const worker = new Worker(new URL('./read-worker.js', import.meta.url), { workerData: this.data });
+  /** Queues a request on a worker; the first request of a queue runs against the time budget. */
+  private dispatch(slot: Slot, id: number, p: Pending): void {
+    slot.pending.set(id, p);
+    slot.worker.postMessage(p.text);
+    this.arm(slot);
+  }
+
+  /** Starts the budget of the request the worker is running now (the oldest it has not answered). */
+  private arm(slot: Slot): void {
+    // The budget starts once the worker is up: a replacement's start-up is not the request's cost.
+    if (this.timeoutMs === undefined || !slot.started) return;
+    const first = slot.pending.entries().next();
+    if (first.done === true) return;
+    const [id, p] = first.value;
+    if (p.timer !== undefined) return;
+    p.timer = setTimeout(() => this.expire(slot, id), this.timeoutMs);
+    p.timer.unref();
+  }
+
+  /** The running request ran out of time: answer it, end its worker, and move the rest of its queue. */
+  private expire(slot: Slot, id: number): void {
+    const p = slot.pending.get(id);
+    if (p === undefined || slot.exited) return;
+    slot.pending.delete(id);
+    const queued = [...slot.pending.entries()];
+    slot.pending.clear();
+    slot.exited = true;
+    const i = this.slots.indexOf(slot);
+    // No prewarm: the queued requests should not wait for a cache fill.
+    const replacement = this.spawn({ ...this.data, prewarm: false });
+    if (i >= 0) this.slots[i] = replacement;
+    void slot.worker.terminate();
+    p.reject(badRequest(
+      `The search took longer than this server's budget of ${this.timeoutMs} ms (VESTA_SEARCH_TIMEOUT_MS); narrow it with more selective parameters`,
+      undefined, 'too-costly',
+    ));
+    for (const [qid, q] of queued) this.dispatch(replacement, qid, { resolve: q.resolve, reject: q.reject, text: q.text });
+  }
+
+  private spawn(data: ReadWorkerData = this.data): Slot {
+    const worker = new Worker(this.workerUrl, { workerData: data });
     let ready!: (r: ReadWorkerReady) => void;
     let failed!: (err: unknown) => void;
     const slot: Slot = {
@@ -95,11 +148,14 @@ export class ReadPool {
     worker.on('message', (reply: ReadReply | ReadWorkerReady) => {
       if ('ready' in reply) {
         slot.started = true;
+        this.arm(slot);
         return ready(reply);
       }
       const p = slot.pending.get(reply.id);
       if (p === undefined) return;
       slot.pending.delete(reply.id);
+      if (p.timer !== undefined) clearTimeout(p.timer);
+      this.arm(slot);
       if ('page' in reply) p.resolve(reply.page);
       else if ('fhirError' in reply) p.reject(new FhirError(reply.fhirError.status, reply.fhirError.outcome, reply.fhirError.headers));
       else p.reject(new Error(`SQLite read worker: ${reply.error}`));
@@ -108,11 +164,15 @@ export class ReadPool {
     // one that never started (the database cannot be opened) is not, or it would be respawned forever.
     const fail = (err: unknown): void => {
       failed(err);
-      for (const p of slot.pending.values()) p.reject(err);
+      for (const p of slot.pending.values()) {
+        if (p.timer !== undefined) clearTimeout(p.timer);
+        p.reject(err);
+      }
       slot.pending.clear();
     };
     worker.on('error', fail);
     worker.on('exit', (code) => {
+      if (slot.exited) return; // ended on purpose (expire) and already replaced
       slot.exited = true;
       fail(new Error(`SQLite read worker exited with code ${code}`));
       if (this.closing || !slot.started) return;

@@ -15,6 +15,7 @@ import { prepareAuditWriter } from './audit-writer.js';
 import { SqliteAuditTrail } from './sqlite-audit-trail.js';
 import { openReader, tuneConnection } from './connection.js';
 import { ReadPool } from './read-pool.js';
+import { isStorageFull, mapWriteError } from './storage-full.js';
 import { migrate } from './schema.js';
 import { SqliteSession } from './sqlite-session.js';
 import { WalSync } from './wal-sync.js';
@@ -37,6 +38,8 @@ export interface SqliteStoreOptions {
    * 0 runs them on the main thread's read connection. Default 0 here; the server sets it from its config.
    */
   readWorkers?: number;
+  /** Time budget of one search or history page in a read worker (ms); none when absent. */
+  readTimeoutMs?: number;
   /** Read workers load the database into their caches (up to readCacheMiB each) before answering (prewarm.ts). */
   prewarm?: boolean;
   /** WAL checkpoints on a worker thread, off the event loop (checkpointer.ts). Default off here; the server turns it on. */
@@ -134,7 +137,7 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
     const r = openReader(file, cacheMiB, busy);
     const walSync = opts.synchronous === 'NORMAL' ? undefined : new WalSync(`${file}-wal`);
     const workers = Math.max(0, Math.floor(opts.readWorkers ?? 0));
-    const pool = workers > 0 ? new ReadPool({ file, cacheMiB, busyTimeoutMs: busy, prewarm: opts.prewarm ?? false }, workers) : undefined;
+    const pool = workers > 0 ? new ReadPool({ file, cacheMiB, busyTimeoutMs: busy, prewarm: opts.prewarm ?? false }, workers, opts.readTimeoutMs) : undefined;
     const checkpointer = opts.checkpointWorker ? new Checkpointer({ file, thresholdFrames: WORKER_CHECKPOINT_PAGES, intervalMs: 20 }) : undefined;
     return new SqliteStore(new SqliteSession(w), new SqliteSession(r), walSync, pool, checkpointer);
   }
@@ -202,6 +205,8 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
           audits.push(i);
           return;
         }
+        // Once SQLite has rolled the group back (a full disk), nothing more may run: it would autocommit on its own.
+        if (!db.inTransaction) return;
         try {
           // Each in a savepoint inside the group transaction: one failure undoes only itself.
           this.writer.write(p.w, p.expected);
@@ -211,24 +216,56 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
       });
       // The group's audit records are appended in one go (one savepoint, one read of the chain head): they succeed
       // or fail together, as they would one by one when the trail cannot record.
-      if (audits.length > 0) {
+      if (audits.length > 0 && db.inTransaction) {
         try {
           (this.auditWriter ??= prepareAuditWriter(db))(audits.flatMap((i) => (batch[i] as { entries: readonly AuditEntry[] }).entries));
         } catch (err) {
           for (const i of audits) errors[i] = err;
         }
       }
+      if (!db.inTransaction) {
+        // SQLite rolled the whole group back (SQLITE_FULL and some I/O errors do): nothing of it was written.
+        const cause: unknown = errors.find(isStorageFull) ?? errors.find((e) => e !== undefined) ?? new Error('the group commit was rolled back');
+        this.noteFull(cause);
+        for (const p of batch) p.reject(mapWriteError(cause));
+        return;
+      }
       db.exec('COMMIT');
       this.commits++;
       this.writerCache.committed();
     } catch (err) {
       if (db.inTransaction) db.exec('ROLLBACK');
-      for (const p of batch) p.reject(err);
+      this.noteFull(err);
+      for (const p of batch) p.reject(mapWriteError(err));
       return;
     }
     // Committed: visible to readers and safe from a process crash. Stable storage is `sync()`'s business, so a
     // request's write and its audit record share one fsync.
-    batch.forEach((p, i) => (errors[i] === undefined ? p.resolve() : p.reject(errors[i])));
+    batch.forEach((p, i) => {
+      if (errors[i] === undefined) return p.resolve();
+      this.noteFull(errors[i]);
+      p.reject(mapWriteError(errors[i]));
+    });
+  }
+
+  /**
+   * When a write last failed for lack of space (ms since epoch). Not cleared by a later small commit (an audit
+   * record may still fit where a resource does not); it expires 30 s after the last failure.
+   */
+  private fullSince: number | undefined;
+
+  private noteFull(err: unknown): void {
+    if (isStorageFull(err)) this.fullSince = Date.now();
+  }
+
+  /** True while writes fail for lack of space (within 30 s of the last such failure): /readyz reports not ready. */
+  storageFull(): boolean {
+    if (this.fullSince === undefined) return false;
+    if (Date.now() - this.fullSince > 30_000) {
+      this.fullSince = undefined; // let traffic probe again; the next failed write sets it anew
+      return false;
+    }
+    return true;
   }
 
   /**
@@ -238,7 +275,12 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
   async sync(): Promise<void> {
     if (!this.walSync || this.syncedCommits === this.commits) return;
     const target = this.commits;
-    await this.walSync.sync();
+    try {
+      await this.walSync.sync();
+    } catch (err) {
+      this.noteFull(err);
+      throw mapWriteError(err);
+    }
     if (target > this.syncedCommits) this.syncedCommits = target;
   }
 
@@ -285,7 +327,8 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
         return result;
       } catch (err) {
         if (db.inTransaction) db.exec('ROLLBACK');
-        throw err;
+        this.noteFull(err);
+        throw mapWriteError(err);
       } finally {
         tx.end();
       }
@@ -326,7 +369,7 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
 
   /** True when both connections answer a trivial query. */
   async ping(): Promise<boolean> {
-    if (this.closed) return false;
+    if (this.closed || this.storageFull()) return false;
     try {
       this.reader.db.prepare('SELECT 1').get();
       this.writer.db.prepare('SELECT 1').get();

@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Decimals as sent (FHIR R4 datatypes.html#decimal: `6.0` has one significant decimal and must stay `6.0`).
+ * JSON.parse turns every number into a double, which forgets how it was written. When a body has numbers that
+ * JavaScript would write otherwise (json-text.ts notices them while scanning), it is parsed here instead: the
+ * values stay plain numbers for validation, indexing and FHIRPath, and the text each was sent with is kept on
+ * the side, by object identity, so that `stringifyExact` writes it back. Bodies without such numbers, nearly all,
+ * never come here and cost nothing more.
+ */
+
+/** holder object → property name → the number's text as sent. */
+const exactText = new WeakMap<object, Map<string, string>>();
+/** Objects with a kept number at or below them. */
+const carriers = new WeakSet<object>();
+/** Marks kept numbers in the stringified text; random per process so no client string can forge one. */
+const MARK = `\u0000${randomBytes(8).toString('hex')}:`;
+const MARKED = new RegExp(`"\\\\u0000${MARK.slice(1)}(-?[0-9][0-9.eE+-]*)"`, 'g');
+
+const isNumberChar = (c: number): boolean => (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d || c === 0x2b || c === 0x65 || c === 0x45;
+
+/** Every number's text in `text` (valid JSON), in document order. */
+export function numberTexts(text: string): string[] {
+  const out: string[] = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      let j = text.indexOf('"', i + 1);
+      for (;;) {
+        let k = j - 1;
+        while (text.charCodeAt(k) === 0x5c) k--;
+        if ((j - 1 - k) % 2 === 0) break;
+        j = text.indexOf('"', j + 1);
+      }
+      i = j + 1;
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      let j = i + 1;
+      while (j < n && isNumberChar(text.charCodeAt(j))) j++;
+      out.push(text.slice(i, j));
+      i = j;
+    } else {
+      i++;
+    }
+  }
+  return out;
+}
+
+/** True when `text` has a number JavaScript would write otherwise. */
+export function hasExactNumbers(text: string): boolean {
+  return numberTexts(text).some((raw) => String(Number(raw)) !== raw);
+}
+
+/**
+ * Parses JSON text (already known to be valid) keeping the text of every number JavaScript would write
+ * otherwise. Numbers are matched to their text in document order; if the order cannot be trusted (an object
+ * with integer-like keys is visited in another order) nothing is kept rather than something wrong.
+ */
+export function parseExact(text: string): unknown {
+  const raws = numberTexts(text);
+  const kept: [object, string, string][] = [];
+  const marked = new Set<object>();
+  let next = 0;
+  let trusted = true;
+  const value = JSON.parse(text, function (this: object, key: string, v: unknown) {
+    if (typeof v === 'number') {
+      const raw = raws[next++];
+      if (raw === undefined || Number(raw) !== v) trusted = false;
+      else if (String(v) !== raw) {
+        kept.push([this, key, raw]);
+        marked.add(this);
+      }
+    } else if (typeof v === 'object' && v !== null && marked.has(v)) {
+      marked.add(this);
+    }
+    return v;
+  }) as unknown;
+  if (!trusted || next !== raws.length) return value;
+  for (const [holder, key, raw] of kept) {
+    let m = exactText.get(holder);
+    if (m === undefined) exactText.set(holder, (m = new Map()));
+    m.set(key, raw);
+    carriers.add(holder);
+  }
+  for (const o of marked) carriers.add(o);
+  return value;
+}
+
+/** Parses stored JSON text, keeping exact numbers when it has any (see `parseExact`). */
+export function parseStored(text: string): unknown {
+  return hasExactNumbers(text) ? parseExact(text) : JSON.parse(text);
+}
+
+/** Lets `to` (a copy of `from` made by spreading, such as a resource with new meta) write `from`'s numbers as sent. */
+export function carryExact(from: object, to: object): void {
+  const m = exactText.get(from);
+  if (m !== undefined) exactText.set(to, m);
+  if (carriers.has(from)) carriers.add(to);
+}
+
+/** True when `value` or something up to `depth` levels below it carries a kept number. */
+function carries(value: unknown, depth: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (carriers.has(value)) return true;
+  if (depth === 0) return false;
+  for (const child of Array.isArray(value) ? value : Object.values(value)) if (carries(child, depth - 1)) return true;
+  return false;
+}
+
+/**
+ * JSON.stringify that writes kept numbers as they were sent (when their value has not changed since).
+ * Plain JSON.stringify when nothing below `value` (looking 4 levels down: Bundle, entries, entry, resource) carries one.
+ */
+export function stringifyExact(value: unknown, indent?: number): string {
+  if (!carries(value, 4)) return JSON.stringify(value, null, indent);
+  const text = JSON.stringify(value, function (this: object, key: string, v: unknown) {
+    if (typeof v !== 'number') return v;
+    const raw = exactText.get(this)?.get(key);
+    return raw !== undefined && Number(raw) === v ? MARK + raw : v;
+  }, indent);
+  return text.replace(MARKED, '$1');
+}

@@ -1,0 +1,93 @@
+import { badRequest } from './outcome.js';
+
+/** What a scan of JSON text found beyond what `JSON.parse` reports. */
+export interface JsonScan {
+  /**
+   * True when some number is written otherwise than JavaScript would write it back (`6.0`, `1e2`, `0.10`):
+   * its precision as sent would be lost by a parse-and-stringify round trip (FHIR R4 datatypes.html#decimal).
+   */
+  exactNumbers: boolean;
+}
+
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+const isNumberChar = (c: number): boolean => (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d || c === 0x2b || c === 0x65 || c === 0x45;
+
+/** The index of the quote that closes the string opening at `open`. */
+function stringEnd(text: string, open: number): number {
+  let j = text.indexOf('"', open + 1);
+  for (;;) {
+    let k = j - 1;
+    while (text.charCodeAt(k) === 0x5c) k--;
+    // An even number of backslashes before the quote: it is not escaped.
+    if ((j - 1 - k) % 2 === 0) return j;
+    j = text.indexOf('"', j + 1);
+  }
+}
+
+/**
+ * Checks text that `JSON.parse` has accepted for what it lets pass: a key repeated in one object (RFC 8259
+ * leaves the meaning open; JSON.parse keeps the last, silently dropping data) is a 400 naming the key, and
+ * nesting deeper than `maxDepth` is a 400 too-costly before any recursive code sees the document. One pass with
+ * strings skipped natively; a typical resource costs a few microseconds.
+ */
+export function scanJson(text: string, maxDepth: number): JsonScan {
+  // Keys seen per open container, reused level by level (undefined marks an array); most objects have a handful
+  // of keys, for which a linear look-up in a reused array beats allocating a Set.
+  const keys: (string[] | undefined)[] = [];
+  // Past a few dozen keys an object's keys move to a Set, so a huge object stays linear.
+  const many: (Set<string> | undefined)[] = [];
+  const isObject: boolean[] = [];
+  let depth = 0;
+  let exactNumbers = false;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      const end = stringEnd(text, i);
+      if (depth > 0 && isObject[depth - 1] === true) {
+        let k = end + 1;
+        while (isSpace(text.charCodeAt(k))) k++;
+        if (text.charCodeAt(k) === 0x3a) {
+          let key = text.slice(i + 1, end);
+          if (key.includes('\\')) key = JSON.parse(text.slice(i, end + 1)) as string;
+          const seen = keys[depth - 1]!;
+          const set = many[depth - 1];
+          if (set !== undefined ? set.has(key) : seen.includes(key)) {
+            throw badRequest(`The JSON body has the key '${key.slice(0, 64)}' twice in one object; each key may appear once`, undefined, 'structure');
+          }
+          if (set !== undefined) set.add(key);
+          else if (seen.length < 32) seen.push(key);
+          else many[depth - 1] = new Set([...seen, key]);
+        }
+      }
+      i = end + 1;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > maxDepth) {
+        throw badRequest(`The JSON body is nested more than ${maxDepth} levels deep (VESTA_MAX_JSON_DEPTH)`, undefined, 'too-costly');
+      }
+      isObject[depth - 1] = c === 0x7b;
+      if (c === 0x7b) {
+        const reused = keys[depth - 1];
+        if (reused === undefined) keys[depth - 1] = [];
+        else reused.length = 0;
+        many[depth - 1] = undefined;
+      }
+      i++;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      i++;
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      let j = i + 1;
+      while (j < n && isNumberChar(text.charCodeAt(j))) j++;
+      if (!exactNumbers) {
+        const raw = text.slice(i, j);
+        if (String(Number(raw)) !== raw) exactNumbers = true;
+      }
+      i = j;
+    } else {
+      i++;
+    }
+  }
+  return { exactNumbers };
+}
