@@ -15,9 +15,11 @@ export interface Config {
   maxCount: number;
   maxBundleEntries: number;
   /** Which store holds the data (store/factory.ts); its own settings are grouped under its name. */
-  store: 'sqlite';
+  store: 'sqlite' | 'mongodb';
   /** Settings of the embedded SQLite store (`VESTA_SQLITE_*`); its file lives in `dataDir`. */
   sqlite: SqliteConfig;
+  /** Settings of the MongoDB store, present when `MONGODB_URI` is set (which selects it). */
+  mongodb?: MongoConfig;
   /** Seconds to wait for in-flight requests on SIGTERM before closing anyway. */
   shutdownGraceSeconds: number;
   /** Who may call the FHIR API (SMART App Launch 2.x resource server). */
@@ -63,6 +65,36 @@ export interface AuthConfig {
   secretKey?: string;
   /** `VESTA_SECRET_KEY_FILE`: where the generated key lives; `<VESTA_DATA_DIR>/secret.key` by default. */
   secretKeyFile: string;
+}
+
+/** `MONGODB_URI` set selects the MongoDB store; unset, the embedded SQLite store. */
+function storeOf(mongodb: MongoConfig | undefined): Pick<Config, 'store' | 'mongodb'> {
+  return mongodb === undefined ? { store: 'sqlite' } : { store: 'mongodb', mongodb };
+}
+
+/** Settings of the MongoDB store. */
+export interface MongoConfig {
+  /** `MONGODB_URI`: the connection string (it may hold credentials: never log it). */
+  uri: string;
+  /** `VESTA_MONGODB_DB`, else the database named in the URI, else `vesta`. */
+  dbName: string;
+}
+
+/** The database a MongoDB connection string names (`mongodb://host/db?...`), if any. */
+export function databaseOfUri(uri: string): string | undefined {
+  const m = /^mongodb(?:\+srv)?:\/\/[^/]*\/([^?]*)/.exec(uri);
+  const db = m?.[1] ? decodeURIComponent(m[1]) : '';
+  return db === '' ? undefined : db;
+}
+
+function loadMongo(env: NodeJS.ProcessEnv): MongoConfig | undefined {
+  const uri = env.MONGODB_URI?.trim();
+  if (!uri) return undefined;
+  if (!/^mongodb(\+srv)?:\/\//.test(uri)) throw new ConfigError('MONGODB_URI must start with mongodb:// or mongodb+srv://');
+  const dbName = env.VESTA_MONGODB_DB?.trim() || databaseOfUri(uri) || 'vesta';
+  // MongoDB database names: no /\. "$*<>:|? or spaces, at most 63 bytes.
+  if (!/^[^/\\. "$*<>:|?]{1,63}$/.test(dbName)) throw new ConfigError(`VESTA_MONGODB_DB is not a valid MongoDB database name: "${dbName}"`);
+  return { uri, dbName };
 }
 
 /** Settings of the embedded SQLite store. */
@@ -252,7 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultCount,
     maxCount,
     maxBundleEntries: integer(env, 'VESTA_MAX_BUNDLE_ENTRIES', 10000, 1, 1000000),
-    store: 'sqlite',
+    ...storeOf(loadMongo(env)),
     sqlite: {
       sync,
       cacheMiB: integer(env, 'VESTA_SQLITE_CACHE_MB', 512, 2, 65536),

@@ -16,6 +16,7 @@ import { CURRENT_INDEXES, ensureIndexes, HISTORY_INDEXES } from './indexes.js';
 import { searchPage, type SearchSource } from './search-page.js';
 import { describeServer, type MongoServerInfo } from './server-kind.js';
 import { MongoAuthState } from './mongo-auth-state.js';
+import { MongoAuditTrail } from './mongo-audit-trail.js';
 
 /** Options of `MongoStore.open`. */
 export interface MongoStoreOptions {
@@ -76,6 +77,7 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
   private seqMutex = new Mutex();
   private closed = false;
   private auth: MongoAuthState | undefined;
+  private trail: MongoAuditTrail | undefined;
   private readonly owner = `${process.pid}-${Math.random().toString(36).slice(2)}`;
 
   private constructor(
@@ -98,6 +100,7 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
       const store = new MongoStore(client, db, server, opts.log ?? (() => undefined));
       await ensureIndexes(store.versions as unknown as Collection<Document>, HISTORY_INDEXES, store.log);
       await ensureIndexes(db.collection(LOCKS), [{ name: 'vesta_locks_expiry', key: { exp: 1 } }], store.log);
+      await store.auditTrail().ensureIndexes();
       return store;
     } catch (err) {
       await client.close().catch(() => undefined);
@@ -109,6 +112,12 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
   authState(): MongoAuthState {
     this.auth ??= new MongoAuthState(this.db.collection('vesta_auth_state'));
     return this.auth;
+  }
+
+  /** The audit trail in this database (collections `vesta_audit*`), hash-chained as on SQLite. */
+  auditTrail(): MongoAuditTrail {
+    this.trail ??= new MongoAuditTrail(this.db);
+    return this.trail;
   }
 
   /** The current collection of a type, its indexes ensured once per process before first use. */
