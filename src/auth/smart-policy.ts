@@ -1,3 +1,4 @@
+import { auditEventViewOf } from '../fhir/audit-redaction.js';
 import type { AccessPolicy, AuthContext, Decision, InteractionContext, ScopeGrant } from '../vocabulary/access.js';
 import type { Permission } from '../vocabulary/interaction.js';
 import type { Clause } from '../vocabulary/plan.js';
@@ -58,6 +59,11 @@ export class SmartPolicy implements AccessPolicy {
     const write = ctx.permissions.find((l) => WRITE_LETTERS.has(l));
     const decision: Decision = { allow: true, restrict: (t) => this.reachOf(principal, t, READ_LETTERS) };
     if (write !== undefined) decision.writable = (t) => this.reachOf(principal, t, [write]);
+    // A patient's own AuditEvents may also name other patients; unless a user/ or system/ grant reads them whole,
+    // the patient sees only itself in them.
+    if (principal.patient !== undefined && !principal.grants.some((g) => g.context !== 'patient' && READ_LETTERS.some((l) => covers(g, 'AuditEvent', l)))) {
+      decision.redact = auditEventViewOf(principal.patient);
+    }
     return decision;
   }
 

@@ -34,6 +34,8 @@ export const verifyAudit: Handler = async (req, deps) => {
 export const patientAudit: Handler = async (req, deps, decision) => {
   const patient = req.id!;
   if (req.resourceType !== 'Patient') throw badRequest('$audit runs on a Patient');
+  // A patient (seeing AuditEvents through its own view) has an accounting of its own disclosures, no one else's.
+  if (decision.redact && req.auth?.patient !== patient) throw notFound(`Patient/${patient} is not known`);
   const own: Clause = { kind: 'reference', param: { code: 'patient', type: 'reference' }, targetType: 'Patient', id: patient };
   const restrict = (t: string): Clause | undefined => {
     const access = decision.restrict?.(t);

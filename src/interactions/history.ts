@@ -20,9 +20,12 @@ export const historyType: Handler = async (req, deps, decision) => {
   return answer(await deps.history.history(req.baseUrl, { resourceType: req.resourceType }, params));
 };
 
-/** history of the whole system (FHIR R4 http.html#history). Not available under a restriction. */
+/** history of the whole system (FHIR R4 http.html#history). Not available when any type is restricted. */
 export const historySystem: Handler = async (req, deps, decision) => {
-  if (decision.restrict) throw forbidden('System history is not available with a restricted access');
+  const restrict = decision.restrict;
+  if (restrict && [...deps.resourceTypes].some((t) => restrict(t) !== undefined)) {
+    throw forbidden('System history is not available with a restricted access');
+  }
   const params = parseHistoryParams(req.query, deps.config.defaultCount, deps.config.maxCount);
   return answer(await deps.history.history(req.baseUrl, {}, params));
 };

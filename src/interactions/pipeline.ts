@@ -1,5 +1,5 @@
 import { FhirError, forbidden, methodNotAllowed } from '../fhir/outcome.js';
-import type { AccessEvent, InteractionContext, TouchedResource } from '../vocabulary/access.js';
+import type { AccessEvent, Decision, InteractionContext, TouchedResource } from '../vocabulary/access.js';
 import type { FhirRequest, FhirResult } from '../vocabulary/fhir-request.js';
 import type { Permission } from '../vocabulary/interaction.js';
 import type { Deps, Hooks, InteractionSpec } from './deps.js';
@@ -52,6 +52,23 @@ const WRITES: ReadonlySet<string> = new Set(['create', 'update', 'patch', 'delet
 /** Types clients may read but never write: the audit trail is append-only and fed by the auditor alone. */
 const READ_ONLY_TYPES: ReadonlySet<string> = new Set(['AuditEvent']);
 
+/**
+ * The response as the caller may see it: the policy's view applied to its resource or to each resource of its
+ * Bundle. Only responses that carry a type the view changes (today AuditEvent) are parsed again.
+ */
+function redacted(result: FhirResult, view: NonNullable<Decision['redact']>): FhirResult {
+  const text = result.bodyText;
+  if (text !== undefined && !text.includes('"AuditEvent"')) return result;
+  const body = (text !== undefined ? JSON.parse(text) : result.body) as Record<string, unknown> | undefined;
+  if (!body || typeof body !== 'object') return result;
+  let out = view(body);
+  if (out.resourceType === 'Bundle' && Array.isArray(out.entry)) {
+    out = { ...out, entry: (out.entry as Record<string, unknown>[]).map((e) => (e.resource ? { ...e, resource: view(e.resource as Record<string, unknown>) } : e)) };
+  }
+  const { bodyText: _dropped, ...rest } = result;
+  return { ...rest, body: out };
+}
+
 /** 405 for a write to a read-only type (the attempt is still decided on and audited, as every request is). */
 function refuseReadOnly(spec: InteractionSpec, req: FhirRequest): void {
   if (!WRITES.has(spec.name) || req.resourceType === undefined || !READ_ONLY_TYPES.has(req.resourceType)) return;
@@ -84,6 +101,7 @@ export async function runInteraction(
     }
     if (!decision.allow) throw forbidden(decision.reason ?? 'Access denied');
     result = await spec.handle(req, deps, decision);
+    if (decision.redact) result = redacted(result, decision.redact);
     status = result.status;
     return result;
   } catch (e) {

@@ -27,13 +27,16 @@ const redact = winston.format((info) => {
   return info;
 });
 
-/** Creates the JSON logger; PHI-looking fields are redacted before anything is written. */
-export function createLogger(level: string, silent = false): winston.Logger {
+/**
+ * Creates the JSON logger; PHI-looking fields are redacted before anything is written. Lines go to the console
+ * unless another transport is given (tests capture them to scan for PHI).
+ */
+export function createLogger(level: string, silent = false, transport?: winston.transport): winston.Logger {
   return winston.createLogger({
     level,
     silent,
     format: winston.format.combine(redact(), winston.format.timestamp(), winston.format.errors({ stack: true }), winston.format.json()),
     defaultMeta: { service: 'vesta' },
-    transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn'] })],
+    transports: [transport ?? new winston.transports.Console({ stderrLevels: ['error', 'warn'] })],
   });
 }

@@ -83,6 +83,11 @@ export interface Decision {
   allow: boolean;
   restrict?: Restriction;
   writable?: Restriction;
+  /**
+   * What the caller may see of a resource it may read, applied to every resource of the response (a patient reading
+   * AuditEvents sees no other patient in them). Returns the resource unchanged when nothing is hidden.
+   */
+  redact?: (resource: Record<string, unknown>) => Record<string, unknown>;
   reason?: string;
 }
 

@@ -9,7 +9,7 @@ import type { AppOptions, VestaApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Config } from '../../src/config.js';
 import type { Logger } from 'winston';
-import { createLogger } from '../../src/logging/logger.js';
+import { capturingLogger, noteRequest } from './log-scan.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { ResourceStore } from '../../src/store/port.js';
 import type { MongoStore } from '../../src/store/mongo/mongo-store.js';
@@ -49,7 +49,10 @@ export async function startTestServer(
   const store: TestStore = testStoreKind() === 'sqlite'
     ? SqliteStore.open({ dataDir, synchronous: 'NORMAL', readWorkers: 1 })
     : await openTestMongoStore();
-  const log = overrides.log ?? createLogger('error', true);
+  // Unless a test brings its own logger, the server logs at debug into memory and its lines are scanned for the PHI
+  // and secrets the test sent when it closes.
+  const capture = overrides.log ? undefined : capturingLogger();
+  const log = overrides.log ?? capture!.log;
   // Listen first so the base URL (which the app bakes into links and reference handling) has the real port.
   // The same server construction as main.ts (request/response objects born with the app's prototypes).
   let listener: http.RequestListener = (_req, res) => res.writeHead(503).end();
@@ -78,6 +81,7 @@ export async function startTestServer(
       });
       await store.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
+      capture?.assertClean();
     },
   };
 }
@@ -101,6 +105,7 @@ export async function fhir(
     body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
     if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/fhir+json';
   }
+  noteRequest(url, headers, opts.body);
   const res = await fetch(url, { method, headers, body });
   const text = await res.text();
   let parsed: unknown;

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { fhir, startTestServer } from '../support/test-app.js';
+import type { TestServer } from '../support/test-app.js';
+
+/**
+ * Fail closed (issue 13, item 2): when the audit trail cannot record, nothing is served unaudited. A trigger made
+ * directly in the database refuses every audit insert (the trail's storage "fails"); reads and writes then answer
+ * 503 with an OperationOutcome, no data leaves, no write lands, and /readyz says why. Once the trail records again,
+ * so does the server.
+ */
+
+let srv: TestServer;
+let db: Database.Database;
+let patient = '';
+
+before(async () => {
+  srv = await startTestServer();
+  patient = (await fhir('POST', `${srv.base}/Patient`, { body: { resourceType: 'Patient', gender: 'female', name: [{ family: 'Closedwell' }] } })).body.id;
+  db = new Database(path.join(srv.dataDir, 'vesta.sqlite'));
+});
+after(async () => {
+  db.close();
+  await srv.close();
+});
+
+const count = async (): Promise<number> =>
+  (await fhir('GET', `${srv.base}/Patient?_summary=count`)).body.total as number;
+
+test('with the trail unwritable, reads and writes are 503, nothing leaves and nothing lands; then it recovers', async () => {
+  const before = await count();
+  db.exec(`CREATE TRIGGER audit_refuses BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit storage failure'); END`);
+  try {
+    const read = await fhir('GET', `${srv.base}/Patient/${patient}`);
+    assert.equal(read.status, 503);
+    assert.equal(read.body.resourceType, 'OperationOutcome');
+    assert.ok(!read.text.includes('Closedwell'), 'no data in a refused response');
+    assert.equal(read.headers.get('retry-after'), '5');
+
+    const search = await fhir('GET', `${srv.base}/Patient?name=Closedwell`);
+    assert.equal(search.status, 503);
+    assert.ok(!search.text.includes('Closedwell'));
+
+    const create = await fhir('POST', `${srv.base}/Patient`, { body: { resourceType: 'Patient', gender: 'male' } });
+    assert.equal(create.status, 503);
+    assert.equal(create.body.resourceType, 'OperationOutcome');
+
+    const ready = await fetch(`${srv.root}/readyz`);
+    assert.equal(ready.status, 503);
+    assert.match(((await ready.json()) as { status: string }).status, /audit/);
+  } finally {
+    db.exec('DROP TRIGGER audit_refuses');
+  }
+  // The trail records again: reads are served at once, and once the trail has been healthy a moment, writes too.
+  assert.equal(await count(), before, 'the refused create did not land');
+  assert.equal((await fhir('GET', `${srv.base}/Patient/${patient}`)).status, 200);
+  let ready = 503;
+  for (let i = 0; i < 100 && ready !== 200; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    ready = (await fetch(`${srv.root}/readyz`)).status;
+  }
+  assert.equal(ready, 200);
+  assert.equal((await fhir('POST', `${srv.base}/Patient`, { body: { resourceType: 'Patient', gender: 'male' } })).status, 201);
+  // Every record made before and after the failure is still one intact chain.
+  const report = await srv.app.audit!.verify();
+  assert.equal(report.intact, true, report.broken?.problem);
+});
