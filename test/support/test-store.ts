@@ -27,6 +27,6 @@ export async function openTestMongoStore(): Promise<MongoStore> {
       return u;
     })
     // The server exits with this process (it watches its stdin), so no stop is needed.
-    : startMongoTestServer(kind, { buildLog: () => undefined }).then((s) => s.uri);
+    : startMongoTestServer(kind, { buildLog: () => undefined, unref: true }).then((s) => s.uri);
   return MongoStore.open({ uri: await uri, dbName: `vesta_e2e_${process.pid}_${n++}` });
 }
