@@ -18,6 +18,8 @@ export const COMMITTED: Filter<HistoryDoc> = { next: { $exists: false } };
 /** One page of history for an instance, a type or the system, with `_since` and `_at` (port.ts). */
 export async function historyPage(
   history: Collection<HistoryDoc>, visible: PendingCheck, scope: HistoryScope, page: PageRequest,
+  /** Pick the version current at `_at` in process (servers without `$group`/`$first`, FerretDB 1.x). */
+  atInProcess = false,
 ): Promise<Page<StoredVersion>> {
   const base: Filter<HistoryDoc> = {};
   if (scope.id !== undefined) {
@@ -53,7 +55,9 @@ export async function historyPage(
   }
   const dir = backward ? 1 : -1;
   pipeline.push({ $sort: { lu: dir, hs: dir } }, { $limit: count + 1 });
-  const rows = (await history.aggregate(pipeline).toArray()) as HistoryDoc[];
+  const rows = at !== undefined && atInProcess
+    ? await currentAt(history, { ...base, lu: pipeline[0]!['$match'].lu, ...COMMITTED }, cursor?.keys, backward, count + 1)
+    : (await history.aggregate(pipeline).toArray()) as HistoryDoc[];
   const more = rows.length > count;
   const raw = rows.slice(0, count);
   if (backward) raw.reverse();
@@ -69,6 +73,27 @@ export async function historyPage(
   if (hasPrevious && first !== undefined) result.previous = encodeCursor({ direction: 'previous', keys: [first.lu, first.hs] });
   if (total !== undefined) result.total = total;
   return result;
+}
+
+/** `_at` in process: the newest version per resource among `filter`, then the keyset page (newest first). */
+async function currentAt(
+  history: Collection<HistoryDoc>, filter: Filter<HistoryDoc>, keys: unknown[] | undefined, backward: boolean, limit: number,
+): Promise<HistoryDoc[]> {
+  const newest = new Map<string, HistoryDoc>();
+  const later = (a: HistoryDoc, b: HistoryDoc): boolean => a.lu > b.lu || (a.lu === b.lu && a.hs > b.hs);
+  for await (const d of history.find(filter)) {
+    const k = `${d.type}/${d.id}`;
+    const seen = newest.get(k);
+    if (seen === undefined || later(d, seen)) newest.set(k, d);
+  }
+  let list = [...newest.values()].sort((a, b) => (later(a, b) ? -1 : later(b, a) ? 1 : 0));
+  if (keys !== undefined) {
+    const [lu, hs] = keys as [string, number];
+    const pivot = { lu, hs } as HistoryDoc;
+    list = list.filter((d) => (backward ? later(d, pivot) : later(pivot, d)));
+    if (backward) list.reverse();
+  }
+  return list.slice(0, limit);
 }
 
 /** Normalizes an instant to the stored form (ms and `Z`), so text comparison is chronological. */

@@ -14,6 +14,7 @@ import {
 import { historyPage } from './history.js';
 import { CURRENT_INDEXES, ensureIndexes, HISTORY_INDEXES } from './indexes.js';
 import { searchPage, type SearchSource } from './search-page.js';
+import { scanPage } from './scan-page.js';
 import { describeServer, type MongoServerInfo } from './server-kind.js';
 import { MongoAuthState } from './mongo-auth-state.js';
 import { MongoAuditTrail } from './mongo-audit-trail.js';
@@ -68,6 +69,12 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  */
 export class MongoStore implements ResourceStore, IndexMaintenance {
   readonly capabilities: StoreCapabilities;
+  /**
+   * Searches evaluated in process (doc-match.ts) because the server's query language cannot carry the compiled
+   * filters: FerretDB 1.x (no `$elemMatch` with field names, no `$min`/`$max`/`$first`). Correct, but each search reads
+   * every live document of its types.
+   */
+  readonly inProcessSearch: boolean;
   private readonly versions: Collection<HistoryDoc>;
   private readonly ensured = new Map<string, Promise<void>>();
   private readonly txMutex = new Mutex();
@@ -85,6 +92,7 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
     private readonly log: (msg: string, meta: Record<string, unknown>) => void,
   ) {
     this.capabilities = capabilitiesFor(server);
+    this.inProcessSearch = server.kind === 'FerretDB';
     this.versions = db.collection<HistoryDoc>(HISTORY);
   }
 
@@ -235,7 +243,7 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
 
   history(scope: HistoryScope, page: PageRequest): Promise<Page<StoredVersion>> {
     this.assertOpen();
-    return historyPage(this.versions, (d) => this.visible(d), scope, page);
+    return historyPage(this.versions, (d) => this.visible(d), scope, page, this.inProcessSearch);
   }
 
   search(query: StoreQuery): Promise<Page<StoredVersion>> {
@@ -251,6 +259,19 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
 
   async searchWith(query: StoreQuery, session: ClientSession | undefined): Promise<Page<StoredVersion>> {
     const opts = session ? { session } : {};
+    if (this.inProcessSearch) {
+      // Each type's live documents are read once per search, however many stages use them.
+      const cache = new Map<string, Promise<CurrentDoc[]>>();
+      const docs = (type: string): Promise<CurrentDoc[]> => {
+        let hit = cache.get(type);
+        if (hit === undefined) {
+          hit = this.current(type).then((c) => c.find({ del: { $eq: false } }, opts).toArray());
+          cache.set(type, hit);
+        }
+        return hit;
+      };
+      return scanPage(query.types.length > 0 ? query.types : await this.types(), docs, () => this.types(), query);
+    }
     const stages = this.stages(session);
     const source: SearchSource = {
       types: async (q) => (q.types.length > 0 ? q.types : this.types()),
