@@ -38,6 +38,16 @@ const split = (systemCode: string): [string, string] => {
 };
 const idPart = (ref: string): string => ref.slice(ref.indexOf('/') + 1);
 
+/** One entity row per (role, ref): the SQLite trail's primary key, which verification expects (verify.ts). */
+function uniqueEntities(rows: readonly AuditEntityRow[]): (AuditEntityRow & { refId: string })[] {
+  const seen = new Map<string, AuditEntityRow & { refId: string }>();
+  for (const x of rows) {
+    const k = `${x.role}|${x.ref}`;
+    if (!seen.has(k)) seen.set(k, { role: x.role, ref: x.ref, type: x.type, entityType: x.entityType, refId: idPart(x.ref) });
+  }
+  return [...seen.values()];
+}
+
 function columnsOf(d: AuditDoc): AuditColumns {
   const c: AuditColumns = { recorded: d.recorded, type: d.type, subtype: d.subtype, action: d.action, outcome: d.outcome, agentNames: d.agentNames, site: d.site };
   if (d.who !== null) c.who = d.who;
@@ -108,7 +118,7 @@ export class MongoAuditTrail implements AuditTrail {
             who: c.who ?? null, whoId: c.who === undefined ? null : idPart(c.who), agentNames: c.agentNames,
             names: c.agentNames.split('\n').filter((n) => n !== ''), client: c.client ?? null,
             address: c.address ?? null, addressLower: c.address === undefined ? null : c.address.toLowerCase(), site: c.site,
-            entities: e.entities.map((x) => ({ ...x, refId: idPart(x.ref) })),
+            entities: uniqueEntities(e.entities),
           };
           try {
             await this.log.insertOne(doc);
