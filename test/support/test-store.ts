@@ -30,3 +30,18 @@ export async function openTestMongoStore(): Promise<MongoStore> {
     : startMongoTestServer(kind, { buildLog: () => undefined, unref: true }).then((s) => s.uri);
   return MongoStore.open({ uri: await uri, dbName: `vesta_e2e_${process.pid}_${n++}` });
 }
+
+/**
+ * The reason to skip an end-to-end case that needs multi-document transactions, when the store under test cannot
+ * have them: the MongoDB-wire test servers are standalone (their store reports `transactions: false` and transaction
+ * Bundles are refused with 501, as they should be). A real MongoDB through MONGODB_URI runs them.
+ */
+export const TX_SKIP: string | undefined = ((): string | undefined => {
+  const kind = testStoreKind();
+  return kind === 'mongo-java-server' || kind === 'ferretdb'
+    ? `skipped by capability: the ${kind} test server has no multi-document transactions (the MongoDB store reports transactions: false)`
+    : undefined;
+})();
+
+/** The reason to skip a case that works on the SQLite file itself (tampering with its tables, say). */
+export const SQLITE_ONLY: string | undefined = testStoreKind() === 'sqlite' ? undefined : 'SQLite only: the case works on the SQLite file directly';
