@@ -79,17 +79,19 @@ function leaf(c: Clause): Document {
         }
         case 'entity-type':
           if (c.code === undefined) return ALWAYS;
-          return { entities: { $elemMatch: { $or: [{ entityType: { $eq: c.code } }, { type: { $eq: c.code } }] } } };
+          // Dotted paths, not $elemMatch (FerretDB 1.x lacks it): each branch is one condition on one element.
+          return { $or: [{ 'entities.entityType': { $eq: c.code } }, { 'entities.type': { $eq: c.code } }] };
         default:
           throw unsupported(`'${c.param.code}'`);
       }
     case 'reference':
       switch (c.param.code) {
         case 'agent': return refMatch(c, 'who', 'whoId');
-        case 'entity': return { entities: { $elemMatch: refMatch(c, 'ref', 'refId') } };
+        case 'entity': return refMatch(c, 'entities.ref', 'entities.refId');
         case 'patient':
+          // The patients are kept apart (`patients`), so this is one condition on one array (no $elemMatch).
           if (c.targetType !== undefined && c.targetType !== 'Patient') return NEVER;
-          return { entities: { $elemMatch: { role: { $eq: 'patient' }, ...refMatch({ ...c, targetType: 'Patient' }, 'ref', 'refId') } } };
+          return refMatch({ ...c, targetType: 'Patient' }, 'patients', 'patients');
         case 'source':
           if (c.id === undefined) throw unsupported('references without an id');
           return { site: { $eq: c.id } };

@@ -30,6 +30,8 @@ interface AuditDoc {
   addressLower: string | null;
   site: string;
   entities: (AuditEntityRow & { refId: string })[];
+  /** The patients concerned (`Patient/id`), for `patient` searches without `$elemMatch`. */
+  patients: string[];
 }
 
 const split = (systemCode: string): [string, string] => {
@@ -92,6 +94,7 @@ export class MongoAuditTrail implements AuditTrail {
     await this.log.createIndexes([
       { name: 'vesta_audit_recorded', key: { recorded: 1, _id: 1 } },
       { name: 'vesta_audit_entity', key: { 'entities.ref': 1 } },
+      { name: 'vesta_audit_patient', key: { patients: 1 } },
       { name: 'vesta_audit_who', key: { who: 1 } },
     ]);
   }
@@ -119,6 +122,7 @@ export class MongoAuditTrail implements AuditTrail {
             names: c.agentNames.split('\n').filter((n) => n !== ''), client: c.client ?? null,
             address: c.address ?? null, addressLower: c.address === undefined ? null : c.address.toLowerCase(), site: c.site,
             entities: uniqueEntities(e.entities),
+            patients: [...new Set(e.entities.filter((x) => x.role === 'patient').map((x) => x.ref))],
           };
           try {
             await this.log.insertOne(doc);
