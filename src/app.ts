@@ -1,3 +1,4 @@
+import { READ_ONLY_TYPES } from './interactions/read-only-types.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
@@ -5,7 +6,11 @@ import type { Logger } from 'winston';
 import type { Config } from './config.js';
 import type { Authenticator } from './auth/authenticator.js';
 import { StatementSigner } from './auth/jws.js';
-import { createAuth, ownTokens } from './auth/setup.js';
+import { createAuth, ownTokens, tokenAudience } from './auth/setup.js';
+import { AUTH_SERVER_CAPABILITIES, AUTH_SERVER_FACTS, createAuthorizationServer, endpointsOf } from './auth/server/authorization-server.js';
+import type { AuthorizationServer } from './auth/server/authorization-server.js';
+import { storePatientDirectory } from './auth/server/patient-directory.js';
+import { authRoutes } from './http/authz/routes.js';
 import type { AuthSetup } from './auth/setup.js';
 import type { UserPolicy } from './auth/smart-policy.js';
 import { noopAuditor } from './audit/auditor.js';
@@ -69,7 +74,20 @@ function securityOf(config: Config, auth: AuthSetup): SecurityInfo {
   if (auth.mode === 'off') return { mode: 'off' };
   const issuer = auth.own?.issuer ?? auth.issuers[0]!;
   const server = { issuer, capabilities: [...RESOURCE_SERVER_CAPABILITIES], scopes: [...RESOURCE_SCOPES] };
-  if (auth.mode === 'builtin') return { mode: 'builtin', server: { ...server, jwksUri: `${new URL(config.baseUrl).origin}/auth/jwks` } };
+  if (auth.mode === 'builtin') {
+    const e = endpointsOf(issuer);
+    return {
+      mode: 'builtin',
+      server: {
+        ...server, jwksUri: `${new URL(config.baseUrl).origin}/auth/jwks`, authorizationEndpoint: e.authorization, tokenEndpoint: e.token,
+        introspectionEndpoint: e.introspection, revocationEndpoint: e.revocation, grantTypes: AUTH_SERVER_FACTS.grantTypes,
+        tokenEndpointAuthMethods: AUTH_SERVER_FACTS.tokenEndpointAuthMethods, tokenEndpointAuthSigningAlgs: AUTH_SERVER_FACTS.tokenEndpointAuthSigningAlgs,
+        responseTypes: AUTH_SERVER_FACTS.responseTypes, codeChallengeMethods: AUTH_SERVER_FACTS.codeChallengeMethods,
+        capabilities: [...AUTH_SERVER_CAPABILITIES, ...RESOURCE_SERVER_CAPABILITIES],
+        scopes: [...AUTH_SERVER_FACTS.identityScopes, ...RESOURCE_SCOPES],
+      },
+    };
+  }
   return { mode: 'external', server: { ...server, ...(config.auth.jwksUri ? { jwksUri: config.auth.jwksUri } : {}) } };
 }
 
@@ -81,6 +99,8 @@ export interface VestaApp {
   auth: AuthSetup;
   /** The audit trail's checkpoints, verification and retention (when the store keeps a trail). */
   audit?: AuditMaintenance;
+  /** The built-in authorization server (VESTA_AUTH=builtin). */
+  authServer?: AuthorizationServer;
   /** Resolves once start-up work (registering stored SearchParameters) is done; listen after it. */
   ready: Promise<void>;
 }
@@ -118,7 +138,7 @@ export function createApp(opts: AppOptions): VestaApp {
   let security = securityOf(config, auth);
   const capabilityBase = loadCapabilityBase(opts.conformanceDir ?? path.join(REPO_ROOT, 'conformance'));
   const capabilityText = (): string => JSON.stringify(buildCapabilityStatement({
-    baseUrl: config.baseUrl, base: capabilityBase, security,
+    baseUrl: config.baseUrl, base: capabilityBase, security, audited: config.audit.enabled && opts.auditTrail !== undefined,
     table, resourceTypes, searchEngine: engine, store: store.capabilities, profilesByType: validator.profilesByType, clock,
   }));
   let capability = capabilityText();
@@ -135,7 +155,7 @@ export function createApp(opts: AppOptions): VestaApp {
   const bundles = new BundleService({ base: { store, resources, reads, search, history, conditional }, ids, resourceTypes: types });
   const deps: Deps = {
     hooks, table, bundles, touched, ...(audit ? { audit } : {}),
-    reindex: new ReindexService(store, indexer, validator.resourceTypes, clock, ids, opts.log),
+    reindex: new ReindexService(store, indexer, validator.resourceTypes.filter((t) => !READ_ONLY_TYPES.has(t)), clock, ids, opts.log),
     config, store, resources, reads, history, search, searchEngine: engine, validator, elements,
     resourceTypes: types, clock, ids,
     capabilityStatement: () => JSON.parse(capability) as Record<string, unknown>,
@@ -145,9 +165,19 @@ export function createApp(opts: AppOptions): VestaApp {
     },
   };
   const own = auth.own;
+  const authServer = own && opts.authState && auth.revocations ? createAuthorizationServer({
+    config, state: opts.authState, own, revocations: auth.revocations, audience: tokenAudience(config), resourceTypes: types,
+    auditor: hooks.auditor, patients: storePatientDirectory(search, opts.userPolicy),
+  }) : undefined;
   const http = createHttpApp({
     deps, hooks, authenticator: opts.authenticator ?? auth.authenticator, table, log: opts.log,
     ...(own ? { jwks: () => own.keys.jwks() } : {}),
+    ...(authServer ? {
+      authRoutes: (cors) => authRoutes({
+        server: authServer, cors, resourceTypes: types, rateLimitPerMinute: config.auth.rateLimitPerMinute,
+        secureCookies: config.baseUrl.startsWith('https:'), log: opts.log, openidConfiguration: () => openidConfiguration(authServer, security),
+      }),
+    } : {}),
   });
   // With an external issuer, its endpoints are learnt from its discovery document (best effort, at start).
   const discovered = config.auth.mode === 'external' && security.mode === 'external'
@@ -159,5 +189,20 @@ export function createApp(opts: AppOptions): VestaApp {
     })
     : Promise.resolve();
   const ready = Promise.all([searchParameters.loadStored(store), auth.ready, discovered]).then(() => undefined);
-  return { http, deps, auth, ready, ...(audit ? { audit } : {}) };
+  return { http, deps, auth, ready, ...(audit ? { audit } : {}), ...(authServer ? { authServer } : {}) };
+}
+
+/** OpenID Connect Discovery 1.0 §3 for the built-in server, from the same facts as the SMART configuration. */
+function openidConfiguration(server: AuthorizationServer, security: SecurityInfo): Record<string, unknown> {
+  const e = server.endpoints;
+  return {
+    issuer: e.issuer, authorization_endpoint: e.authorization, token_endpoint: e.token, jwks_uri: security.mode === 'off' ? e.jwks : security.server.jwksUri,
+    introspection_endpoint: e.introspection, revocation_endpoint: e.revocation,
+    response_types_supported: AUTH_SERVER_FACTS.responseTypes, grant_types_supported: AUTH_SERVER_FACTS.grantTypes,
+    subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['RS256'],
+    token_endpoint_auth_methods_supported: AUTH_SERVER_FACTS.tokenEndpointAuthMethods,
+    token_endpoint_auth_signing_alg_values_supported: AUTH_SERVER_FACTS.tokenEndpointAuthSigningAlgs,
+    code_challenge_methods_supported: AUTH_SERVER_FACTS.codeChallengeMethods,
+    scopes_supported: security.mode === 'off' ? [] : security.server.scopes, claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'fhirUser', 'preferred_username'],
+  };
 }

@@ -61,6 +61,12 @@ export interface AuthConfig {
   clockSkewSeconds: number;
   /** `VESTA_AUTH_TOKEN_LIFETIME`: seconds a token Vesta signs lives by default. */
   tokenLifetimeSeconds: number;
+  /** `VESTA_AUTH_LOGIN_ATTEMPTS`: failed logins in a row before a user is locked out (built-in authorization server). */
+  loginAttempts: number;
+  /** `VESTA_AUTH_LOCKOUT_SECONDS`: how long a lockout lasts. */
+  lockoutSeconds: number;
+  /** `VESTA_AUTH_RATE_LIMIT`: requests per minute per client address to the login, token and introspection endpoints. */
+  rateLimitPerMinute: number;
   /** `VESTA_SECRET_KEY`: key material that encrypts the signing keys at rest (else a key file in the data directory). */
   secretKey?: string;
   /** `VESTA_SECRET_KEY_FILE`: where the generated key lives; `<VESTA_DATA_DIR>/secret.key` by default. */
@@ -187,6 +193,9 @@ function loadAuth(env: NodeJS.ProcessEnv, host: string, dataDir: string): AuthCo
     issuers,
     clockSkewSeconds: integer(env, 'VESTA_AUTH_CLOCK_SKEW', 30, 0, 300),
     tokenLifetimeSeconds: integer(env, 'VESTA_AUTH_TOKEN_LIFETIME', 3600, 60, 86400),
+    loginAttempts: integer(env, 'VESTA_AUTH_LOGIN_ATTEMPTS', 5, 1, 100),
+    lockoutSeconds: integer(env, 'VESTA_AUTH_LOCKOUT_SECONDS', 900, 1, 86400),
+    rateLimitPerMinute: integer(env, 'VESTA_AUTH_RATE_LIMIT', 120, 1, 100000),
     secretKeyFile: path.resolve(env.VESTA_SECRET_KEY_FILE?.trim() || path.join(dataDir, 'secret.key')),
   };
   const audience = env.VESTA_AUTH_AUDIENCE?.trim();

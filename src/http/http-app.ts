@@ -1,5 +1,5 @@
 import express from 'express';
-import type { Express } from 'express';
+import type { Express, NextFunction, Request, Response, Router } from 'express';
 import type { Logger } from 'winston';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Deps, Hooks, InteractionSpec } from '../interactions/deps.js';
@@ -19,6 +19,8 @@ export interface HttpAppOptions {
   log: Logger;
   /** Vesta's public signing keys (builtin authorization), served at `/auth/jwks`. */
   jwks?: () => Promise<unknown>;
+  /** The built-in authorization server's routes, mounted at `/auth` (builtin authorization). */
+  authRoutes?: (cors: (req: Request, res: Response, next: NextFunction) => void) => Router;
 }
 
 /**
@@ -60,6 +62,7 @@ export function createHttpApp(opts: HttpAppOptions): Express {
       }
     });
   }
+  if (opts.authRoutes) app.use('/auth', opts.authRoutes(corsHeaders));
   app.use('/fhir', corsHeaders, fhirDispatcher(opts.deps, opts.hooks, opts.authenticator, opts.table, opts.log));
   app.use((_req, _res, next) => next(notFound('No endpoint at this path; the FHIR base is /fhir')));
   app.use(errorHandler(opts.log));

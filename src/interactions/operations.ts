@@ -2,6 +2,7 @@ import { badRequest, methodNotAllowed, notFound, outcomeOf } from '../fhir/outco
 import { isJsonObject } from '../fhir/resource-json.js';
 import type { ReindexJob } from '../services/reindex-service.js';
 import type { Permission } from '../vocabulary/interaction.js';
+import { READ_ONLY_TYPES } from './read-only-types.js';
 import type { Handler } from './deps.js';
 import { patientAudit, verifyAudit } from './audit-operations.js';
 
@@ -81,6 +82,8 @@ export interface OperationSpec {
   types?: readonly string[];
   /** The type its letters apply to when not the URL's (`Patient/1/$audit` reads AuditEvents). */
   on?: string;
+  /** It writes the resources of its type: not offered on read-only types. */
+  writes?: boolean;
 }
 
 /** Operations Vesta implements, by name (without `$`). */
@@ -95,7 +98,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
   reindex: {
     handler: reindex, type: true, instance: false, system: true, methods: ['POST', 'GET'],
     definition: 'urn:vesta:OperationDefinition/reindex',
-    permissions: { default: ['u'], GET: ['r'] }, admin: true,
+    permissions: { default: ['u'], GET: ['r'] }, admin: true, writes: true,
   },
   // Verifying the audit trail reads every record of it: an operator's or a privacy officer's system task.
   verify: {
@@ -125,7 +128,9 @@ export const operation: Handler = async (req, deps, decision) => {
   if (!op) throw notFound(`Operation $${req.operation} is not supported`);
   const level = req.id !== undefined ? 'instance' : req.resourceType !== undefined ? 'type' : 'system';
   if (!op[level]) throw notFound(`Operation $${req.operation} is not available at ${level} level`);
-  if (op.types && (req.resourceType === undefined || !op.types.includes(req.resourceType))) {
+  const refused = op.types ? req.resourceType === undefined || !op.types.includes(req.resourceType)
+    : op.writes === true && req.resourceType !== undefined && READ_ONLY_TYPES.has(req.resourceType);
+  if (refused) {
     throw notFound(`Operation $${req.operation} is not available on ${req.resourceType ?? 'the system'}`);
   }
   if (!op.methods.includes(req.method)) throw methodNotAllowed(`$${req.operation} does not accept ${req.method}`, op.methods);

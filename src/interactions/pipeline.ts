@@ -4,6 +4,7 @@ import type { FhirRequest, FhirResult } from '../vocabulary/fhir-request.js';
 import type { Permission } from '../vocabulary/interaction.js';
 import type { Deps, Hooks, InteractionSpec } from './deps.js';
 import { operationNeeds } from './operations.js';
+import { READ_ONLY_TYPES } from './read-only-types.js';
 
 /**
  * The permission letters a request needs, from its table row: the row's letter, plus `s` for conditional forms
@@ -50,7 +51,6 @@ const NOTHING: readonly TouchedResource[] = Object.freeze([]);
 const WRITES: ReadonlySet<string> = new Set(['create', 'update', 'patch', 'delete']);
 
 /** Types clients may read but never write: the audit trail is append-only and fed by the auditor alone. */
-const READ_ONLY_TYPES: ReadonlySet<string> = new Set(['AuditEvent']);
 
 /**
  * The response as the caller may see it: the policy's view applied to its resource or to each resource of its

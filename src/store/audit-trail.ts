@@ -69,6 +69,12 @@ export interface AuditCheckpoint {
   jws: string;
 }
 
+/** The AuditEvent search parameters the trail carries (AuditEvent searches with others are 400). */
+export const AUDIT_SEARCH_PARAMS: ReadonlySet<string> = new Set([
+  '_id', '_lastUpdated', 'date', 'agent', 'agent-name', 'entity', 'entity-type', 'patient', 'type', 'subtype', 'action',
+  'outcome', 'source', 'site', 'address',
+]);
+
 /** A stored audit record: its sequence number (its AuditEvent id) and canonical text. */
 export interface StoredAudit {
   seq: number;

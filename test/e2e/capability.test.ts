@@ -66,14 +66,15 @@ describe('GET /fhir/metadata', () => {
     for (const t of ['Patient', 'Observation', 'MedicationRequest', 'Substance', 'ResearchStudy']) assert.ok(types.includes(t), t);
   });
 
+  // AuditEvent is read-only (issue 13): its own test below.
   test('every resource type supports every type-level interaction', () => {
-    for (const r of resources) {
+    for (const r of resources.filter((x) => x.type !== 'AuditEvent')) {
       assert.deepEqual(r.interaction.map((i) => i.code).sort(), [...TYPE_INTERACTIONS].sort(), r.type);
     }
   });
 
   test('every resource type is versioned with history, update-as-create and the conditional interactions', () => {
-    for (const r of resources) {
+    for (const r of resources.filter((x) => x.type !== 'AuditEvent')) {
       assert.equal(r.versioning, 'versioned', r.type);
       assert.equal(r.readHistory, true, r.type);
       assert.equal(r.updateCreate, true, r.type);
@@ -117,4 +118,46 @@ describe('GET /fhir/metadata', () => {
     const again = await fhir('GET', `${srv.base}/metadata`);
     assert.deepEqual(again.body, res.body);
   });
+});
+
+test('AuditEvent is declared read-only, with the search parameters and operations the audit trail carries', async () => {
+  const srv = await startTestServer();
+  try {
+    const cs = (await fhir('GET', `${srv.base}/metadata`)).body;
+    const ae = cs.rest[0].resource.find((r: { type: string }) => r.type === 'AuditEvent');
+    assert.deepEqual(ae.interaction.map((i: { code: string }) => i.code).sort(), ['history-instance', 'history-type', 'read', 'search-type', 'vread']);
+    assert.equal(ae.updateCreate, false);
+    assert.equal(ae.conditionalCreate, false);
+    const params = ae.searchParam.map((p: { name: string }) => p.name);
+    for (const p of ['date', 'agent', 'agent-name', 'entity', 'entity-type', 'patient', 'type', 'subtype', 'action', 'outcome', 'source', 'address']) {
+      assert.ok(params.includes(p), `AuditEvent declares ${p}`);
+    }
+    assert.ok(!params.includes('policy'), 'no parameter the trail cannot answer');
+    assert.deepEqual(ae.operation.map((o: { name: string }) => o.name).sort(), ['validate', 'verify'].sort());
+    const patient = cs.rest[0].resource.find((r: { type: string }) => r.type === 'Patient');
+    assert.ok(patient.operation.some((o: { name: string }) => o.name === 'audit'));
+    assert.ok(patient.interaction.some((i: { code: string }) => i.code === 'create'));
+    const obs = cs.rest[0].resource.find((r: { type: string }) => r.type === 'Observation');
+    assert.ok(!obs.operation.some((o: { name: string }) => o.name === 'audit' || o.name === 'verify'));
+  } finally {
+    await srv.close();
+  }
+});
+
+test('with VESTA_AUDIT=off the CapabilityStatement says so, and nothing is recorded', async () => {
+  const srv = await startTestServer({ env: { VESTA_AUDIT: 'off' } });
+  try {
+    const cs = (await fhir('GET', `${srv.base}/metadata`)).body;
+    assert.match(cs.rest[0].security.description, /audit is OFF/);
+    await fhir('GET', `${srv.base}/Patient?_count=1`);
+    assert.equal(await srv.store.auditTrail().bounds(), undefined);
+  } finally {
+    await srv.close();
+  }
+  const audited = await startTestServer();
+  try {
+    assert.doesNotMatch((await fhir('GET', `${audited.base}/metadata`)).body.rest[0].security.description ?? '', /audit is OFF/);
+  } finally {
+    await audited.close();
+  }
 });

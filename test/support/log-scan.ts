@@ -15,6 +15,8 @@ const PHI_KEYS = new Set([
   'family', 'given', 'birthDate', 'line', 'city', 'postalCode', 'telecom', 'div', 'password', 'client_secret',
   'secret', 'access_token', 'refresh_token', 'id_token',
 ]);
+/** Form fields (OAuth requests) whose values are secrets: codes, verifiers, assertions, tokens. */
+const FORM_SECRETS = new Set(['code', 'code_verifier', 'client_assertion', 'token', 'csrf', 'username']);
 /** Search parameters whose values are PHI. */
 const PHI_PARAMS = new Set(['name', 'family', 'given', 'birthdate', 'identifier', 'address', 'address-city', 'phone', 'email', 'telecom']);
 /** Shorter values are too common to mean anything (a one-letter given name, "ok"). */
@@ -57,7 +59,7 @@ export function noteRequest(url: string, headers: Record<string, string>, body: 
       walk(JSON.parse(body), undefined, 0);
     } catch {
       // form bodies: key=value pairs
-      for (const [k, v] of new URLSearchParams(body)) if (PHI_KEYS.has(k)) note(v);
+      for (const [k, v] of new URLSearchParams(body)) if (PHI_KEYS.has(k) || FORM_SECRETS.has(k)) note(v);
     }
   } else {
     walk(body, undefined, 0);
