@@ -31,7 +31,7 @@ export interface MongoStoreOptions {
 
 /** Vesta's own collections; resource types (capitalized) can never collide with them. */
 export const HISTORY = 'vesta_history';
-const COUNTERS = 'vesta_counters';
+const SEQ_BLOCKS = 'vesta_seq_blocks';
 const LOCKS = 'vesta_locks';
 /** Sequence numbers taken from the shared counter at once (one round trip per block, not per write). */
 const SEQ_BLOCK = 256;
@@ -142,16 +142,28 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
     return coll;
   }
 
-  /** The next number of the shared sequence (creation order of resources, write order of versions). */
+  /**
+   * The next number of the shared sequence (creation order of resources, write order of versions). Numbers are
+   * taken a block at a time: block b (numbers (b-1)·SEQ_BLOCK+1 … b·SEQ_BLOCK) belongs to whoever inserts `{_id: b}`
+   * first, a unique-_id insert that is atomic on every server (FerretDB's `$inc` is not), so no two processes ever
+   * hand out the same number.
+   */
   private nextSeq(): Promise<number> {
     return this.seqMutex.run(async () => {
       if (this.seqNext >= this.seqEnd) {
-        const doc = await this.db.collection<{ _id: string; n: number }>(COUNTERS).findOneAndUpdate(
-          { _id: 'seq' }, { $inc: { n: SEQ_BLOCK } }, { upsert: true, returnDocument: 'after' },
-        );
-        if (!doc) throw new Error('the MongoDB sequence counter did not answer');
-        this.seqEnd = doc.n;
-        this.seqNext = doc.n - SEQ_BLOCK;
+        const blocks = this.db.collection<{ _id: number }>(SEQ_BLOCKS);
+        for (;;) {
+          const last = await blocks.find({}, { projection: { _id: 1 } }).sort({ _id: -1 }).limit(1).next();
+          const b = (last?._id ?? 0) + 1;
+          try {
+            await blocks.insertOne({ _id: b });
+            this.seqNext = (b - 1) * SEQ_BLOCK;
+            this.seqEnd = b * SEQ_BLOCK;
+            break;
+          } catch (err) {
+            if (!isDuplicateKey(err)) throw err; // another process took block b: try the next one
+          }
+        }
       }
       return ++this.seqNext;
     });
