@@ -26,10 +26,31 @@ export const HISTORY_INDEXES: readonly IndexDescription[] = [
   { name: 'vesta_history_system', key: { lu: -1, hs: -1 } },
 ];
 
-/** Creates the indexes on `coll` (a no-op for those that exist) and reports each name it asked for. */
+/** MongoDB's answers when an index with the same keys exists under another name, or the same name with other keys. */
+const CONFLICT_CODES = new Set([85, 86]);
+
+/**
+ * Creates the indexes on `coll` (a no-op for those that exist) and reports each name it asked for. An index an
+ * operator made with the same keys under another name is left as it is (MongoDB refuses a second one): that index
+ * is reported as kept, never dropped or renamed.
+ */
 export async function ensureIndexes(
   coll: Collection<Document>, indexes: readonly IndexDescription[], log: (msg: string, meta: Record<string, unknown>) => void,
 ): Promise<void> {
-  const names = await coll.createIndexes([...indexes]);
-  log('mongodb index ensured', { collection: coll.collectionName, indexes: names });
+  try {
+    const names = await coll.createIndexes([...indexes]);
+    log('mongodb index ensured', { collection: coll.collectionName, indexes: names });
+    return;
+  } catch (err) {
+    if (!CONFLICT_CODES.has((err as { code?: number }).code ?? 0)) throw err;
+  }
+  for (const index of indexes) {
+    try {
+      await coll.createIndexes([index]);
+      log('mongodb index ensured', { collection: coll.collectionName, indexes: [index.name] });
+    } catch (err) {
+      if (!CONFLICT_CODES.has((err as { code?: number }).code ?? 0)) throw err;
+      log('mongodb index kept as found (an index with these keys exists under another name)', { collection: coll.collectionName, index: index.name });
+    }
+  }
 }
