@@ -27,9 +27,11 @@ export interface Config {
   /** `VESTA_MAX_INCLUDE_ITERATIONS`: how many rounds `_include:iterate` and `_revinclude:iterate` follow. */
   maxIncludeIterations: number;
   /** Which store holds the data (store/factory.ts); its own settings are grouped under its name. */
-  store: 'sqlite';
+  store: 'sqlite' | 'mongodb';
   /** Settings of the embedded SQLite store (`VESTA_SQLITE_*`); its file lives in `dataDir`. */
   sqlite: SqliteConfig;
+  /** Settings of the MongoDB store, present when `MONGODB_URI` is set (which selects it). */
+  mongodb?: MongoConfig;
   /** Seconds to wait for in-flight requests on SIGTERM before closing anyway. */
   shutdownGraceSeconds: number;
   /** Who may call the FHIR API (SMART App Launch 2.x resource server). */
@@ -81,6 +83,36 @@ export interface AuthConfig {
   secretKey?: string;
   /** `VESTA_SECRET_KEY_FILE`: where the generated key lives; `<VESTA_DATA_DIR>/secret.key` by default. */
   secretKeyFile: string;
+}
+
+/** `MONGODB_URI` set selects the MongoDB store; unset, the embedded SQLite store. */
+function storeOf(mongodb: MongoConfig | undefined): Pick<Config, 'store' | 'mongodb'> {
+  return mongodb === undefined ? { store: 'sqlite' } : { store: 'mongodb', mongodb };
+}
+
+/** Settings of the MongoDB store. */
+export interface MongoConfig {
+  /** `MONGODB_URI`: the connection string (it may hold credentials: never log it). */
+  uri: string;
+  /** `VESTA_MONGODB_DB`, else the database named in the URI, else `vesta`. */
+  dbName: string;
+}
+
+/** The database a MongoDB connection string names (`mongodb://host/db?...`), if any. */
+export function databaseOfUri(uri: string): string | undefined {
+  const m = /^mongodb(?:\+srv)?:\/\/[^/]*\/([^?]*)/.exec(uri);
+  const db = m?.[1] ? decodeURIComponent(m[1]) : '';
+  return db === '' ? undefined : db;
+}
+
+function loadMongo(env: NodeJS.ProcessEnv): MongoConfig | undefined {
+  const uri = env.MONGODB_URI?.trim();
+  if (!uri) return undefined;
+  if (!/^mongodb(\+srv)?:\/\//.test(uri)) throw new ConfigError('MONGODB_URI must start with mongodb:// or mongodb+srv://');
+  const dbName = env.VESTA_MONGODB_DB?.trim() || databaseOfUri(uri) || 'vesta';
+  // MongoDB database names: no /\. "$*<>:|? or spaces, at most 63 bytes.
+  if (!/^[^/\\. "$*<>:|?]{1,63}$/.test(dbName)) throw new ConfigError(`VESTA_MONGODB_DB is not a valid MongoDB database name: "${dbName}"`);
+  return { uri, dbName };
 }
 
 /** Settings of the embedded SQLite store. */
@@ -279,7 +311,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     searchMaxValues: integer(env, 'VESTA_SEARCH_MAX_VALUES', 200, 1, 10000),
     searchTimeoutMs: integer(env, 'VESTA_SEARCH_TIMEOUT_MS', 10000, 100, 3600000),
     maxIncludeIterations: integer(env, 'VESTA_MAX_INCLUDE_ITERATIONS', 4, 1, 16),
-    store: 'sqlite',
+    ...storeOf(loadMongo(env)),
     sqlite: {
       sync,
       cacheMiB: integer(env, 'VESTA_SQLITE_CACHE_MB', 512, 2, 65536),

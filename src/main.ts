@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const log = createLogger(config.logLevel);
-  const opened = openStore(config, 'server');
+  const opened = await openStore(config, 'server', (msg, meta) => log.info(msg, meta));
   const { store } = opened;
   // Listen before building the app so that with PORT=0 the base URL (links, Location, fullUrl) has the real port.
   // Until the app is built, answer 503 rather than leave early connections (probes) hanging.

@@ -5,6 +5,7 @@ import type { RecordedAudit } from '../support/audit-trail.js';
 import { fhir } from '../support/test-app.js';
 import { startSmartServer } from '../support/smart.js';
 import type { SmartServer } from '../support/smart.js';
+import { TX_SKIP } from '../support/test-store.js';
 
 /**
  * One AuditEvent per interaction, success or failure (issue 13, IHE BALP): the right type and subtype, action, outcome,
@@ -111,7 +112,7 @@ describe('successful interactions', () => {
     assert.deepEqual(entityRefs(assertOne(del.records, { subtype: 'delete', action: 'D', outcome: '0' }), '4'), [`Substance/${s.id}/_history/4`]);
   });
 
-  test('a transaction: one AuditEvent for the Bundle and one per entry', async () => {
+  test('a transaction: one AuditEvent for the Bundle and one per entry', { skip: TX_SKIP }, async () => {
     const { status, records } = await audited('POST', '', {
       body: {
         resourceType: 'Bundle', type: 'transaction', entry: [
@@ -156,7 +157,7 @@ describe('failures are audited too, with their outcome', () => {
     assertOne(bad.records, { subtype: 'create', action: 'C', outcome: '4' });
   });
 
-  test('a rolled-back transaction: the Bundle and its entries are recorded as failed', async () => {
+  test('a rolled-back transaction: the Bundle and its entries are recorded as failed', { skip: TX_SKIP }, async () => {
     const { status, records } = await audited('POST', '', {
       body: {
         resourceType: 'Bundle', type: 'transaction', entry: [

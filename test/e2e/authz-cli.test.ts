@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { REDIRECT, authorize, pkce, tokenRequest } from '../support/authz.js';
 import { startServerProcess, stopServerProcess } from '../support/server-process.js';
 import type { ServerProcess } from '../support/server-process.js';
+import { SQLITE_ONLY } from '../support/test-store.js';
 
 /**
  * The administration CLI of the authorization server against a running server on the same data (issue 12 item 8):
@@ -81,7 +82,8 @@ describe('vesta user, client and launch', () => {
     assert.deepEqual(await json(['client', 'remove', conf.client_id]), { client_id: conf.client_id, removed: true });
   });
 
-  test('an EHR launch with a CLI-made user, client and launch context works against the running server', async () => {
+  // The CLI child opens the store from its environment, which names the server's SQLite data directory only.
+  test('an EHR launch with a CLI-made user, client and launch context works against the running server', { skip: SQLITE_ONLY }, async () => {
     const admin = (await vesta(['token', '--scopes', 'system/*.cruds'])).stdout.trim();
     const post = await fetch(`${server.base}/Patient`, { method: 'POST', headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/fhir+json' }, body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Cli' }] }) });
     const patient = ((await post.json()) as { id: string }).id;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fhir, startTestServer, steppingClock } from '../support/test-app.js';
 import type { TestServer } from '../support/test-app.js';
+import { TX_SKIP } from '../support/test-store.js';
 
 let srv: TestServer;
 before(async () => {
@@ -84,13 +85,13 @@ describe('Bundle errors', () => {
     assert.equal(res.status, 400, res.text);
   });
 
-  test('names the entry without a request', async () => {
+  test('names the entry without a request', { skip: TX_SKIP }, async () => {
     const res = await fhir('POST', srv.base, { body: bundle('transaction', [{ resource: patient('x') }]) });
     assert.equal(res.status, 400, res.text);
     assert.deepEqual(res.body.issue[0].expression, ['Bundle.entry[0].request']);
   });
 
-  test('names the entry with an unsupported method', async () => {
+  test('names the entry with an unsupported method', { skip: TX_SKIP }, async () => {
     const res = await fhir('POST', srv.base, {
       body: bundle('transaction', [{ resource: patient('x'), request: { method: 'POST', url: 'Patient' } }, { request: { method: 'TRACE', url: 'Patient' } }]),
     });
@@ -99,7 +100,7 @@ describe('Bundle errors', () => {
     assert.deepEqual(res.body.issue[0].expression, ['Bundle.entry[1].request.method']);
   });
 
-  test('refuses duplicate fullUrls', async () => {
+  test('refuses duplicate fullUrls', { skip: TX_SKIP }, async () => {
     const v = unique();
     const res = await fhir('POST', srv.base, {
       body: bundle('transaction', [
@@ -113,7 +114,7 @@ describe('Bundle errors', () => {
     assert.equal(search.body.total, 0);
   });
 
-  test('refuses a reference to a placeholder no entry declares', async () => {
+  test('refuses a reference to a placeholder no entry declares', { skip: TX_SKIP }, async () => {
     const res = await fhir('POST', srv.base, {
       body: bundle('transaction', [
         { resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'urn:uuid:nowhere' } }, request: { method: 'POST', url: 'Observation' } },
@@ -141,7 +142,7 @@ describe('Bundle errors', () => {
     assert.equal(res.body.entry[0].response.status, '400 Bad Request');
   });
 
-  test('lists both batch and transaction in the CapabilityStatement', async () => {
+  test('lists both batch and transaction in the CapabilityStatement', { skip: TX_SKIP }, async () => {
     const res = await fhir('GET', `${srv.base}/metadata`);
     const codes = res.body.rest[0].interaction.map((i: { code: string }) => i.code);
     assert.ok(codes.includes('batch') && codes.includes('transaction'), codes.join(','));

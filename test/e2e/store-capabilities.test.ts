@@ -4,7 +4,7 @@ import { fhir, startTestServer } from '../support/test-app.js';
 import type { TestServer } from '../support/test-app.js';
 import { assertOutcome } from '../support/outcome-assert.js';
 import type { ResourceStore, StoreCapabilities } from '../../src/store/port.js';
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { TestStore } from '../support/test-app.js';
 
 /**
  * Stores declare what they can do and the core consults it up front (DESIGN principle 3): a store without
@@ -18,7 +18,7 @@ const LIMITED: StoreCapabilities = {
 };
 
 /** The SQLite store behind fewer declared capabilities, counting the searches that reach it. */
-function limited(inner: SqliteStore): ResourceStore & { searches: number } {
+function limited(inner: TestStore): ResourceStore & { searches: number } {
   const store = {
     searches: 0,
     capabilities: LIMITED,

@@ -91,6 +91,11 @@ export interface MongoTestServerOptions extends MongoTestServerBuildOptions {
   startTimeoutMs?: number;
   /** Extra JVM options for mongo-java-server, e.g. ['-Xmx2g']. */
   javaOptions?: string[];
+  /**
+   * Do not keep this process alive for the server: a test process that never calls `stop()` (one server shared by
+   * every test of a file) can then exit, and the server follows it (it exits when its stdin pipe ends).
+   */
+  unref?: boolean;
 }
 
 export interface MongoTestServer {
@@ -412,6 +417,10 @@ export async function startMongoTestServer(kind: MongoTestServerKind, options: M
     }
     await waitForPing(uri, deadline, () => hasExited);
     const port = Number(new URL(uri).port);
+    if (options.unref) {
+      child.unref();
+      for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
+    }
     return { kind, uri, port, pid: child.pid, dataDir, logs, exited, stop };
   } catch (err) {
     await stop();

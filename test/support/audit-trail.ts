@@ -1,6 +1,6 @@
 import { renderAuditEvent } from '../../src/audit/render.js';
 import type { AuditRecord } from '../../src/audit/record.js';
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { AuditTrail } from '../../src/store/audit-trail.js';
 
 /** One audit record as stored, with its AuditEvent as the API renders it. */
 export interface RecordedAudit {
@@ -10,7 +10,7 @@ export interface RecordedAudit {
 }
 
 /** Every record of the store's trail (after the store's sync), optionally only those of one request id. */
-export async function auditRecords(store: SqliteStore, requestId?: string): Promise<RecordedAudit[]> {
+export async function auditRecords(store: { sync(): Promise<void>; auditTrail(): AuditTrail }, requestId?: string): Promise<RecordedAudit[]> {
   await store.sync();
   const trail = store.auditTrail();
   const bounds = await trail.bounds();

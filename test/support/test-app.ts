@@ -12,6 +12,11 @@ import type { Logger } from 'winston';
 import { capturingLogger, noteRequest } from './log-scan.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { ResourceStore } from '../../src/store/port.js';
+import type { MongoStore } from '../../src/store/mongo/mongo-store.js';
+import { testStoreKind, openTestMongoStore } from './test-store.js';
+
+/** The store under an end-to-end test: SQLite by default, MongoDB with VESTA_TEST_STORE (test-store.ts). */
+export type TestStore = SqliteStore | MongoStore;
 
 /** A running Vesta on an ephemeral port with a temporary data directory. */
 export interface TestServer {
@@ -20,7 +25,7 @@ export interface TestServer {
   /** Server root, e.g. http://127.0.0.1:41234 */
   root: string;
   app: VestaApp;
-  store: SqliteStore;
+  store: TestStore;
   dataDir: string;
   close(): Promise<void>;
 }
@@ -36,12 +41,14 @@ export async function startTestServer(
   overrides: {
     config?: Partial<Config>; env?: NodeJS.ProcessEnv; log?: Logger;
     /** Hands the app a store built over the test's SQLite store (a store with fewer capabilities, say). */
-    wrapStore?: (store: SqliteStore) => ResourceStore;
+    wrapStore?: (store: TestStore) => ResourceStore;
   } & Partial<Omit<AppOptions, 'config' | 'store' | 'log'>> = {},
 ): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vesta-test-'));
   // One read worker: end-to-end tests go through the same worker path as the server (main.ts).
-  const store = SqliteStore.open({ dataDir, synchronous: 'NORMAL', readWorkers: 1 });
+  const store: TestStore = testStoreKind() === 'sqlite'
+    ? SqliteStore.open({ dataDir, synchronous: 'NORMAL', readWorkers: 1 })
+    : await openTestMongoStore();
   // Unless a test brings its own logger, the server logs at debug into memory and its lines are scanned for the PHI
   // and secrets the test sent when it closes.
   const capture = overrides.log ? undefined : capturingLogger();

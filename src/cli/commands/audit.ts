@@ -25,8 +25,8 @@ function window(values: { from?: string | undefined; to?: string | undefined }):
   return out;
 }
 
-async function withMaintenance<T>(ctx: CommandContext, work: (m: AuditMaintenance, trail: ReturnType<typeof openStore>['auditTrail']) => Promise<T>): Promise<T> {
-  const opened = openStore(ctx.config, 'tool');
+async function withMaintenance<T>(ctx: CommandContext, work: (m: AuditMaintenance, trail: Awaited<ReturnType<typeof openStore>>['auditTrail']) => Promise<T>): Promise<T> {
+  const opened = await openStore(ctx.config, 'tool');
   try {
     const { keys } = await toolTokens(ctx.config, opened.authState);
     const signer = new StatementSigner(keys);

@@ -36,7 +36,7 @@ export const clientCommand: Command = {
         'jwks-file': { type: 'string' }, 'jwks-url': { type: 'string' },
       },
     });
-    const { store, authState } = openStore(ctx.config, 'tool');
+    const { store, authState } = await openStore(ctx.config, 'tool');
     try {
       const clients = new ClientRegistry(authState);
       switch (verb) {

@@ -15,7 +15,7 @@ token they signed has expired, so tokens in use keep working.`,
   async run(args, ctx) {
     const [verb, ...rest] = args;
     if ((verb !== 'list' && verb !== 'rotate') || rest.length > 0) throw new UsageError('expected "list" or "rotate"');
-    const { store, authState } = openStore(ctx.config, 'tool');
+    const { store, authState } = await openStore(ctx.config, 'tool');
     try {
       const { keys } = await toolTokens(ctx.config, authState);
       if (verb === 'rotate') {

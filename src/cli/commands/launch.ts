@@ -20,7 +20,7 @@ within five minutes; with --user only that user can complete it.`,
     const { values } = parseArgs({ args: rest, strict: true, allowPositionals: false, options: { patient: { type: 'string' }, encounter: { type: 'string' }, user: { type: 'string' } } });
     if (!values.patient || !ID.test(values.patient)) throw new UsageError('--patient ID is required');
     if (values.encounter !== undefined && !ID.test(values.encounter)) throw new UsageError('--encounter must be a resource id');
-    const { store, authState } = openStore(ctx.config, 'tool');
+    const { store, authState } = await openStore(ctx.config, 'tool');
     try {
       const { launch, expiresAt } = await new LaunchContexts(authState).create({
         patient: values.patient, ...(values.encounter ? { encounter: values.encounter } : {}), ...(values.user ? { user: values.user } : {}),

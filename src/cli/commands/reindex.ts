@@ -14,7 +14,7 @@ export const reindexCommand: Command = {
   async run(args, ctx) {
     const { config } = ctx;
     const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-    const { store, authState } = openStore(config, 'tool');
+    const { store, authState } = await openStore(config, 'tool');
     try {
       const { deps, ready } = createApp({ config, store, authState, log });
       await ready;

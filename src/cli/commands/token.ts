@@ -31,7 +31,7 @@ export const tokenCommand: Command = {
         client: { type: 'string' }, 'expires-in': { type: 'string' }, expired: { type: 'boolean' }, jti: { type: 'string' },
       },
     });
-    const { store, authState } = openStore(ctx.config, 'tool');
+    const { store, authState } = await openStore(ctx.config, 'tool');
     try {
       if (revoke) {
         if (!values.jti) throw new UsageError('revoke needs --jti');

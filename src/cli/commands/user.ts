@@ -24,7 +24,7 @@ export const userCommand: Command = {
     const { values, positionals } = parseArgs({ args: rest, strict: true, allowPositionals: true, options: { 'fhir-user': { type: 'string' } } });
     const name = positionals[0];
     if (verb !== 'list' && (name === undefined || positionals.length !== 1)) throw new UsageError(`${verb ?? 'a verb'} needs one user name`);
-    const { store, authState } = openStore(ctx.config, 'tool');
+    const { store, authState } = await openStore(ctx.config, 'tool');
     try {
       const users = userDirectory(ctx.config, authState);
       switch (verb) {
