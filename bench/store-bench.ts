@@ -6,7 +6,8 @@
  *
  * Caveat, printed with the table: the MongoDB-wire test servers (mongo-java-server in memory, FerretDB on SQLite)
  * are not MongoDB; their figures say nothing about the performance of a real `mongod`.
- * Environment: BENCH_STORE_PRELOAD (default 2000), BENCH_STORE_OPS (default 2000 per workload).
+ * Environment: BENCH_STORE_PRELOAD (default 2000), BENCH_STORE_OPS (default 2000 per workload), BENCH_STORE_SERVERS
+ * (default `mongo-java-server,ferretdb`). Each row is printed as soon as it is measured.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -74,27 +75,35 @@ async function measure(store: ResourceStore): Promise<Record<string, number>> {
 }
 
 async function main(): Promise<void> {
+  const cols = ['create', 'read', 'update', 'searchToken', 'searchPrefix'];
+  const rowText = (name: string, r: Record<string, number> | string): string =>
+    typeof r === 'string' ? `| ${name} | ${r} |` : `| ${name} | ${cols.map((c) => Math.round(r[c]!).toLocaleString('en-US')).join(' | ')} |`;
   const rows: [string, Record<string, number> | string][] = [];
+  const push = (row: [string, Record<string, number> | string]): void => {
+    rows.push(row);
+    console.log(`measured: ${rowText(...row)}`);
+  };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vesta-store-bench-'));
   try {
     const sqlite = SqliteStore.open({ dataDir: dir, synchronous: 'FULL' });
     try {
-      rows.push(['SQLite (synchronous=FULL)', await measure(sqlite)]);
+      push(['SQLite (synchronous=FULL)', await measure(sqlite)]);
     } finally {
       await sqlite.close();
     }
-    for (const kind of ['mongo-java-server', 'ferretdb'] as MongoTestServerKind[]) {
+    const kinds = (process.env['BENCH_STORE_SERVERS'] ?? 'mongo-java-server,ferretdb').split(',').filter((k) => k !== '') as MongoTestServerKind[];
+    for (const kind of kinds) {
       let server;
       try {
         server = await startMongoTestServer(kind);
       } catch (err) {
-        rows.push([kind, `not run: ${(err as Error).message.split('\n')[0]}`]);
+        push([kind, `not run: ${(err as Error).message.split('\n')[0]}`]);
         continue;
       }
       try {
         const store = await MongoStore.open({ uri: server.uri, dbName: 'vesta_bench' });
         try {
-          rows.push([`MongoDB store on ${kind}`, await measure(store)]);
+          push([`MongoDB store on ${kind}`, await measure(store)]);
         } finally {
           await store.close();
         }
@@ -105,13 +114,10 @@ async function main(): Promise<void> {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const cols = ['create', 'read', 'update', 'searchToken', 'searchPrefix'];
   console.log(`\nStore-level operations per second, ${IN_FLIGHT} in flight, ${PRELOAD} Patients preloaded, ${OPS} operations per workload (searches: ${Math.ceil(OPS / 4)}):\n`);
   console.log(`| store | ${cols.join(' | ')} |`);
   console.log(`|---|${cols.map(() => '---:').join('|')}|`);
-  for (const [name, r] of rows) {
-    console.log(typeof r === 'string' ? `| ${name} | ${r} |` : `| ${name} | ${cols.map((c) => Math.round(r[c]!).toLocaleString('en-US')).join(' | ')} |`);
-  }
+  for (const [name, r] of rows) console.log(rowText(name, r));
   console.log('\nThe MongoDB-wire test servers are not MongoDB: these figures say nothing about a real mongod. FerretDB answers searches in process (docs/mongodb.md).');
 }
 
