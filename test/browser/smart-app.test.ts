@@ -45,8 +45,8 @@ before(async () => {
   a = await seedPatient(srv, admin, 'Ada');
   b = await seedPatient(srv, admin, 'Bea');
   await srv.user('dr-who', 'correct horse battery', 'Practitioner/doc-1');
-  // The README's example app (examples/smart-app/serve.mjs), so the walkthrough's app is the tested one.
-  const example = await import(pathToFileURL(path.join(REPO, 'examples', 'smart-app', 'serve.mjs')).href) as { smartApp(o: { clientId: () => string; scope: string }): http.RequestListener };
+  // The README's example app (docs/smart-app/serve.mjs), so the walkthrough's app is the tested one.
+  const example = await import(pathToFileURL(path.join(REPO, 'docs', 'smart-app', 'serve.mjs')).href) as { smartApp(o: { clientId: () => string; scope: string }): http.RequestListener };
   appServer = http.createServer(example.smartApp({ clientId: () => clientId, scope: SCOPE }));
   appServer.listen(0, '127.0.0.1');
   await new Promise((r) => appServer.once('listening', r));

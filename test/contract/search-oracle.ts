@@ -141,7 +141,7 @@ function describeSetDifference(expected: readonly string[], got: readonly string
 }
 
 /** The search oracle suite: `makeStore` returns a fresh, empty store; the suite closes it. */
-export function describeSearchOracle(name: string, makeStore: () => Promise<ResourceStore>): void {
+export function describeSearchOracle(name: string, makeStore: () => Promise<ResourceStore>, queryCount = QUERY_COUNT): void {
   describe(`${name} search oracle`, () => {
     it('returns exactly the resources the in-memory matcher finds for thousands of generated queries', async (t) => {
       const started = Date.now();
@@ -161,7 +161,7 @@ export function describeSearchOracle(name: string, makeStore: () => Promise<Reso
         const written = Date.now();
         const ctx = matchContext(live);
         const byRef = new Map(live.map((r) => [`${r.resourceType}/${r.id}`, r]));
-        const queries = generateQueries(rng, registry, harvestOf(live), QUERY_COUNT);
+        const queries = generateQueries(rng, registry, harvestOf(live), queryCount);
         for (const q of queries) {
           stats.queries++;
           const text = queryText(q);

@@ -31,9 +31,8 @@ function rng(seed: number): () => number {
 }
 
 /** Reads, searches and creates until the server stops answering; returns the request ids that got a 2xx. */
-async function client(server: ServerProcess, trial: number, n: number, ids: string[]): Promise<string[]> {
+async function client(server: ServerProcess, trial: number, n: number, ids: string[], acked: string[]): Promise<string[]> {
   const random = rng(trial * 101 + n);
-  const acked: string[] = [];
   for (let i = 0; ; i++) {
     const requestId = `crash-${trial}-${n}-${i}`;
     const headers = { 'X-Request-Id': requestId };
@@ -61,13 +60,18 @@ test(`every 2xx keeps its AuditEvent across ${TRIALS} kill -9s, and the chain ve
   try {
     for (let trial = 0; trial < TRIALS; trial++) {
       const server = await startServerProcess(dataDir, env);
-      const running = Array.from({ length: CLIENTS }, (_, n) => client(server, trial, n, ids));
-      await new Promise((r) => setTimeout(r, 150 + Math.floor(random() * 900)));
+      const answered: string[][] = Array.from({ length: CLIENTS }, () => []);
+      const running = Array.from({ length: CLIENTS }, (_, n) => client(server, trial, n, ids, answered[n]!));
+      // Kill at a random moment once the clients are under way (counted in answers, not time, so a busy machine
+      // still kills mid-stream): after 20 to 120 answers.
+      const at = 20 + Math.floor(random() * 100);
+      const deadline = Date.now() + 60_000;
+      while (answered.reduce((n, l) => n + l.length, 0) < at && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
       server.child.kill('SIGKILL');
       assert.equal((await server.exited).signal, 'SIGKILL');
       for (const list of await Promise.all(running)) acked.push(...list);
     }
-    assert.ok(acked.length >= TRIALS * 10, `only ${acked.length} requests were answered before the kills; the test would prove little`);
+    assert.ok(acked.length >= TRIALS * 20, `only ${acked.length} requests were answered before the kills; the test would prove little`);
 
     const store = SqliteStore.open({ dataDir, synchronous: 'NORMAL', readWorkers: 0 });
     let recorded: Set<string>;

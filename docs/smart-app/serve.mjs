@@ -5,7 +5,7 @@
  * things: fhirclient's browser build, /launch.html (starts the launch) and /index.html (after the redirect: shows
  * the patient and reads their Observations).
  *
- *   node examples/smart-app/serve.mjs --client-id ID [--port 9090] [--scope "launch/patient openid fhirUser patient/*.rs"]
+ *   node docs/smart-app/serve.mjs --client-id ID [--port 9090] [--scope "launch/patient openid fhirUser patient/*.rs"]
  *
  * Standalone launch: open http://localhost:9090/launch.html?server=<FHIR base>
  * EHR launch:        open http://localhost:9090/launch.html?iss=<FHIR base>&launch=<value from `vesta launch create`>
@@ -57,7 +57,7 @@ export function smartApp({ clientId, scope = DEFAULT_SCOPE }) {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({ options: { 'client-id': { type: 'string' }, port: { type: 'string', default: '9090' }, scope: { type: 'string' } } });
   if (!values['client-id']) {
-    process.stderr.write('usage: node examples/smart-app/serve.mjs --client-id ID [--port 9090] [--scope "..."]\n');
+    process.stderr.write('usage: node docs/smart-app/serve.mjs --client-id ID [--port 9090] [--scope "..."]\n');
     process.exit(2);
   }
   const id = values['client-id'];
