@@ -19,6 +19,12 @@ import { vestaSpec } from './targets.js';
 export const WORKLOADS = ['read', 'search', 'create'] as const;
 export type Workload = (typeof WORKLOADS)[number];
 
+/** BENCH_WORKLOADS=read,create runs a subset (to repeat one workload); all three by default. */
+const chosen: readonly Workload[] = (() => {
+  const asked = process.env.BENCH_WORKLOADS?.split(',').map((w) => w.trim()).filter(Boolean);
+  return asked && asked.length > 0 ? WORKLOADS.filter((w) => asked.includes(w)) : WORKLOADS;
+})();
+
 /** One patient the workloads use: its id, an identifier to search by, and (when authorization is on) its token. */
 interface Subject {
   id: string;
@@ -120,7 +126,7 @@ export async function runPaired(
       subjects.set(server, subjectsOf(loaded.patients, tokens));
     }
     const results = new Map<string, LoadResult[]>();
-    for (const workload of WORKLOADS) {
+    for (const workload of chosen) {
       for (let round = 0; round < settings.rounds; round++) {
         for (const server of round % 2 === 0 ? servers : [servers[1], servers[0]]) {
           const r = await warmAndRun(server, () => requests(workload, subjects.get(server)!, 100 + round), {
@@ -136,7 +142,7 @@ export async function runPaired(
       }
     }
     if (inspect) await inspect(servers);
-    const rows = WORKLOADS.map((workload) => {
+    const rows = chosen.map((workload) => {
       const first = median(results.get(`${sides[0].name} ${workload}`));
       const second = median(results.get(`${sides[1].name} ${workload}`));
       const row: PairedRow = { workload };
@@ -158,7 +164,7 @@ export function pairedTable(sides: [Side, Side], rows: PairedRow[], targets: Par
     ['workload', `${a.name} req/s`, `${b.name} req/s`, 'ratio', `${a.name} p50 / p99 ms`, `${b.name} p50 / p99 ms`, 'p99 added ms', 'target', 'met?'],
     rows.map((r) => {
       const target = targets[r.workload];
-      const met = target === undefined || r.ratio === undefined ? 'n/a' : r.ratio >= target ? 'yes' : 'NO';
+      const met = target === undefined || r.ratio === undefined || !Number.isFinite(r.ratio) ? 'n/a' : r.ratio >= target ? 'yes' : 'NO';
       const added = r.first && r.second ? r.second.latencyP99Ms - r.first.latencyP99Ms : undefined;
       return [r.workload, fmt(r.first?.requestsPerSec), fmt(r.second?.requestsPerSec), fmt(r.ratio, 2),
         `${fmt(r.first?.latencyP50Ms, 2)} / ${fmt(r.first?.latencyP99Ms, 2)}`, `${fmt(r.second?.latencyP50Ms, 2)} / ${fmt(r.second?.latencyP99Ms, 2)}`,
