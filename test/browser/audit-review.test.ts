@@ -11,7 +11,7 @@ import type { PatientRecord } from '../support/smart.js';
  * The privacy officer's review page (issue 13, item 6) in headless Chromium: /apps/audit/ signs in through Vesta's
  * own authorization server with fhirclient (login, consent to user/AuditEvent.rs), lists the accesses a clinician
  * made, filters them by patient and outcome, shows one in plain words and draws accesses per day. Screenshots go to
- * test-output/browser/ (git-ignored) for a person to look at.
+ * dist/test-output/browser/ (git-ignored) for a person to look at.
  */
 
 const missing = browserMissing('the audit review browser test');

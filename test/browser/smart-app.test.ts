@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { browserMissing, launchChromium, SHOTS } from '../support/browser.js';
 import { startAuthzServer } from '../support/authz.js';
 import type { AuthzServer } from '../support/authz.js';
 import { seedPatient } from '../support/smart.js';
@@ -16,16 +16,13 @@ import type { PatientRecord } from '../support/smart.js';
  * The real SMART JavaScript client (`fhirclient`, from npm) in headless Chromium (Debian's package, driven by
  * playwright-core) against Vesta's built-in authorization server: a standalone launch (log in, pick a patient by name,
  * approve, read that patient's Observations), an EHR launch with a launch context made by the `vesta` CLI, and a denied
- * consent. Screenshots of the pages go to test-output/browser/ (git-ignored) for a person to look at.
+ * consent. Screenshots of the pages go to dist/test-output/browser/ (git-ignored) for a person to look at.
  */
 
-const CHROMIUM = process.env.VESTA_CHROMIUM ?? '/usr/bin/chromium';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..', '..');
-const SHOTS = path.join(REPO, 'test-output', 'browser');
 const CLI = path.join(REPO, 'dist', 'src', 'cli', 'vesta.js');
-const missing = fs.existsSync(CHROMIUM) ? undefined : `Chromium not found at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`;
-if (missing) process.stderr.write(`SKIPPING browser tests: ${missing}\n`);
+const missing = browserMissing('browser tests');
 
 let srv: AuthzServer;
 let a: PatientRecord;
@@ -53,12 +50,7 @@ before(async () => {
   // Another origin than Vesta's (another port), as a real app would be: CORS and form-action are exercised.
   appOrigin = `http://localhost:${(appServer.address() as AddressInfo).port}`;
   clientId = (await srv.client({ type: 'public', name: 'Browser Test App', redirectUris: [`${appOrigin}/index.html`], scopes: `launch ${SCOPE}` })).clientId;
-  const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  fs.mkdirSync(SHOTS, { recursive: true });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

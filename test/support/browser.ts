@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 /** Debian's Chromium (`apt-get install chromium`; .ci/run installs it), or VESTA_CHROMIUM. */
 export const CHROMIUM = process.env.VESTA_CHROMIUM ?? '/usr/bin/chromium';
-/** Screenshots for a person to look at (git-ignored). */
-export const SHOTS = path.join(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..'), 'test-output', 'browser');
+/** Screenshots for a person to look at: with the build output (dist/, git-ignored), so the top level stays clean. */
+export const SHOTS = path.join(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..'), 'test-output', 'browser');
 
 /** Why browser tests cannot run here, or undefined when they can (said once on stderr, so a skip is never silent). */
 export function browserMissing(what: string): string | undefined {

@@ -16,9 +16,6 @@ export const AUDIT_APP = {
 } as const;
 
 const require = createRequire(import.meta.url);
-/** The compiled browser script (src/apps/audit/review.ts) and fhirclient's browser build, read once. */
-const SCRIPT = fs.readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'apps', 'audit', 'review.js'));
-const FHIRCLIENT = fs.readFileSync(require.resolve('fhirclient/build/fhir-client.min.js'));
 
 /** Its own scripts, styles and API calls, nothing else; no inline script, no framing. */
 const appCsp = helmet.contentSecurityPolicy({
@@ -76,6 +73,10 @@ tbody tr{cursor:pointer}tbody tr:hover{background:#eef4fb}.ok{color:#1e6b34}.bad
 export function auditAppRoutes(fhirBase: string): Router {
   const r = express.Router();
   const html = page(fhirBase);
+  // The compiled browser script (src/apps/audit/review.ts) and fhirclient's browser build, read once, and only on a
+  // server that offers the app (the built-in authorization server is on).
+  const SCRIPT = fs.readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'apps', 'audit', 'review.js'));
+  const FHIRCLIENT = fs.readFileSync(require.resolve('fhirclient/build/fhir-client.min.js'));
   const send = (res: Response, route: string, type: string, body: string | Buffer, cache: string): void => {
     requestState(res).route = route;
     applyHeaders(res);
