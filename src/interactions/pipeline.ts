@@ -50,8 +50,6 @@ const NOTHING: readonly TouchedResource[] = Object.freeze([]);
 /** Interactions that change resources. */
 const WRITES: ReadonlySet<string> = new Set(['create', 'update', 'patch', 'delete']);
 
-/** Types clients may read but never write: the audit trail is append-only and fed by the auditor alone. */
-
 /**
  * The response as the caller may see it: the policy's view applied to its resource or to each resource of its
  * Bundle. Only responses that carry a type the view changes (today AuditEvent) are parsed again.
