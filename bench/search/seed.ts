@@ -176,7 +176,7 @@ async function seedInto(dataDir: string, patients: number, seed: number, batchSi
   // NORMAL skips the fsync per commit: bulk loads are re-runnable, so losing the tail on power loss is acceptable here.
   const store = SqliteStore.open({ dataDir, synchronous: 'NORMAL' });
   try {
-    const app = createApp({ config, store, log: createLogger('warn', true) });
+    const app = createApp({ config, store, authState: store.authState(), log: createLogger('warn', true) });
     await app.ready;
     const started = performance.now();
     let written = 0;
