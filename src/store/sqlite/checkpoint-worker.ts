@@ -75,9 +75,11 @@ const timer = setInterval(() => {
     lastChange = Date.now();
   }
   const size = walBytes();
-  if (size > data.walLimitBytes) {
+  // Past the limit and not yet restarted since the last write (after a RESTART, the next write restarts the WAL and cuts
+  // the file; if none comes, the idle TRUNCATE below empties it).
+  if (size > data.walLimitBytes && s.log !== restartedAt) {
     // Straight to RESTART: a PASSIVE round first would let writes grow the WAL further while it copies.
-    if (s.log !== restartedAt && Date.now() >= nextRestart) {
+    if (Date.now() >= nextRestart) {
       // Asks the writer to hold its commits back meanwhile (Checkpointer.wantsWriteLock).
       if (gate) Atomics.store(gate, 0, 1);
       try {
