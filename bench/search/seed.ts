@@ -17,7 +17,7 @@ import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { DEFAULT_SEED, GENERATOR_VERSION, population, populationSize } from './generate-population.js';
+import { DEFAULT_SEED, GENERATOR_VERSION, population, populationSize } from '../../src/sample/population.js';
 
 /** Where seeded databases live unless `BENCH_SEARCH_DIR` says otherwise (never inside the repository). */
 export const SEARCH_DATA_ROOT = process.env.BENCH_SEARCH_DIR?.trim() || path.join(os.tmpdir(), 'vesta-search-bench');
