@@ -40,6 +40,11 @@ const and = (a: Clause | undefined, b: Clause | undefined): Clause | undefined =
  */
 export class SmartPolicy implements AccessPolicy {
   private readonly reach = new WeakMap<AuthContext, Map<string, Clause | null>>();
+  /**
+   * Decisions per verified token (its AuthContext lives as long as the token is cached) and per question: a token's
+   * requests ask the same few questions, and each answer is a frozen object, so a repeated one builds nothing.
+   */
+  private readonly decisions = new WeakMap<AuthContext, Map<string, Decision>>();
 
   constructor(private readonly search: PolicySearch, private readonly userPolicy: UserPolicy = () => undefined) {}
 
@@ -48,6 +53,17 @@ export class SmartPolicy implements AccessPolicy {
     if (ctx.public) return { allow: true };
     if (principal.anonymous) return { allow: false, reason: 'Authentication is required' };
     if (principal.grants.length === 0) return { allow: false, reason: 'The access token grants no access to FHIR resources' };
+    let cache = this.decisions.get(principal);
+    if (!cache) this.decisions.set(principal, (cache = new Map()));
+    const key = `${ctx.resourceType ?? ''}|${ctx.permissions.join('')}|${ctx.admin === true ? ctx.operation ?? '' : ''}`;
+    let decision = cache.get(key);
+    if (!decision) cache.set(key, (decision = Object.freeze(this.judge(ctx))));
+    return decision;
+  }
+
+  /** The decision for one question of one principal (what `decide` caches). */
+  private judge(ctx: InteractionContext): Decision {
+    const principal = ctx.principal;
     const type = ctx.resourceType;
     const missing = ctx.permissions.filter((letter) => !this.grantsFor(principal, type ?? '*', letter, ctx.admin === true).length);
     if (missing.length > 0) {
