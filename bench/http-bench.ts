@@ -88,7 +88,7 @@ async function measure(c: Contender, workload: Workload, settings: BenchSettings
   if (!server.alive()) throw new Error(`exited during ${workload}:\n${server.outputTail()}`);
   const bad = r.non2xx + r.errors > 0 ? `  NON-2XX ${r.non2xx} ERRORS ${r.errors} ${JSON.stringify(r.statusCodes)}` : '';
   console.log(
-    `[${c.spec.name}] ${workload.padEnd(6)} ${fmt(r.requestsPerSec).padStart(6)} req/s  p50 ${fmt(r.latencyP50Ms, 1)} ms  p99 ${fmt(r.latencyP99Ms, 1)} ms${bad}`,
+    `[${c.spec.name}] ${workload.padEnd(6)} ${fmt(r.requestsPerSec).padStart(6)} req/s  p50 ${fmt(r.latencyP50Ms, 1)} ms  p99 ${fmt(r.latencyP99Ms, 1)} ms  server CPU ${fmt(r.cpuUsPerRequest)} µs/req${bad}`,
   );
   return r;
 }
@@ -111,9 +111,9 @@ export function httpBenchTable(ceiling: ServerRun, variants: readonly ServerRun[
     const v = vesta.results[w];
     const ratio = c && v && c.requestsPerSec > 0 ? v.requestsPerSec / c.requestsPerSec : undefined;
     const met = ratio === undefined ? 'n/a' : ratio >= TARGET_RATIOS[w] ? 'yes' : 'NO';
-    return [w, vesta.name, fmt(c?.requestsPerSec), fmt(v?.requestsPerSec), fmt(ratio, 2), fmt(v?.latencyP50Ms, 2), fmt(v?.latencyP99Ms, 2), `>= ${TARGET_RATIOS[w]}`, met];
+    return [w, vesta.name, fmt(c?.requestsPerSec), fmt(v?.requestsPerSec), fmt(ratio, 2), fmt(v?.latencyP50Ms, 2), fmt(v?.latencyP99Ms, 2), fmt(v?.cpuUsPerRequest), `>= ${TARGET_RATIOS[w]}`, met];
   }));
-  return formatTable(['workload', 'server', 'ceiling req/s', 'server req/s', 'ratio', 'p50 ms', 'p99 ms', 'target ratio', 'met?'], rows);
+  return formatTable(['workload', 'server', 'ceiling req/s', 'server req/s', 'ratio', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'target ratio', 'met?'], rows);
 }
 
 function unclean(run: ServerRun): string[] {
