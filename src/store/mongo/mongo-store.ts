@@ -8,7 +8,7 @@ import {
 import { Mutex } from '../sqlite/mutex.js';
 import { compileFilter, type StageRunner } from './compile.js';
 import {
-  collectionName, currentDoc, fromCurrent, fromHistory, historyDoc, historyKey, indexArrays, VERSION_PROJECTION,
+  byId, collectionName, currentDoc, fromCurrent, fromHistory, historyDoc, historyKey, indexArrays, VERSION_PROJECTION,
   type CurrentDoc, type HistoryDoc,
 } from './documents.js';
 import { historyPage } from './history.js';
@@ -75,6 +75,8 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
    * every live document of its types.
    */
   readonly inProcessSearch: boolean;
+  /** Step 3 of a write as a replace rather than an update (`commit`): FerretDB 1.x. */
+  private readonly replaceToCommit: boolean;
   private readonly versions: Collection<HistoryDoc>;
   private readonly ensured = new Map<string, Promise<void>>();
   private readonly txMutex = new Mutex();
@@ -93,6 +95,7 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
   ) {
     this.capabilities = capabilitiesFor(server);
     this.inProcessSearch = server.kind === 'FerretDB';
+    this.replaceToCommit = server.kind === 'FerretDB';
     this.versions = db.collection<HistoryDoc>(HISTORY);
   }
 
@@ -182,7 +185,7 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
     // The claim protects version n only if n follows the expected one (the write algorithm always writes so).
     if (!Number.isInteger(n) || n !== expectedN + 1) throw new Error(`version ${v.versionId} does not follow ${String(expected)}`);
     const coll = await this.current(v.resourceType);
-    const cur = await coll.findOne({ _id: { $eq: v.id } }, { projection: { vid: 1, seq: 1 }, ...(session ? { session } : {}) });
+    const cur = await coll.findOne(byId(v.id), { projection: { vid: 1, seq: 1 }, ...(session ? { session } : {}) });
     const actual = cur?.vid ?? null;
     if (actual !== expected) throw new VersionConflict(v.resourceType, v.id, actual);
     const doc = currentDoc(v, w.index, cur?.seq ?? (await this.nextSeq()));
@@ -192,7 +195,7 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       if (session !== undefined) throw new VersionConflict(v.resourceType, v.id, v.versionId);
-      const found = await this.versions.findOne({ _id: { $eq: claim._id } });
+      const found = await this.versions.findOne(byId(claim._id));
       // A retried insert of our own claim (retryable writes) finds itself; anyone else's claim wins.
       if (found === null || found.hs !== claim.hs) {
         if (found !== null) await this.rollForward(found);
@@ -200,32 +203,48 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
       }
     }
     await this.install(coll, doc, session);
-    await this.versions.updateOne({ _id: { $eq: claim._id } }, { $unset: { next: '' } }, session ? { session } : {});
+    await this.commit(claim, session);
   }
 
   /** Step 2: the current document becomes `doc` unless it is already at that version or later (idempotent). */
   private async install(coll: Collection<CurrentDoc>, doc: CurrentDoc, session: ClientSession | undefined): Promise<void> {
     try {
-      await coll.replaceOne({ _id: { $eq: doc._id }, v: { $lt: doc.v } }, doc, { upsert: true, ...(session ? { session } : {}) });
+      await coll.replaceOne({ ...byId(doc._id), v: { $lt: doc.v } }, doc, { upsert: true, ...(session ? { session } : {}) });
     } catch (err) {
       // The upsert found a document at this version or later: someone finished this very write already.
       if (!isDuplicateKey(err) || session !== undefined) throw err;
     }
   }
 
+  /**
+   * Step 3: the history version loses its carried current document. An `$unset` on MongoDB; on FerretDB a replace by
+   * `_id` with the same version minus that document, because its `updateOne` reads the whole (shared, ever-growing)
+   * history collection while a replace by plain `_id` uses its primary key. Both are idempotent, so a reader
+   * completing the same step meanwhile is harmless.
+   */
+  private async commit(d: HistoryDoc, session: ClientSession | undefined): Promise<void> {
+    const opts = session ? { session } : {};
+    if (!this.replaceToCommit) {
+      await this.versions.updateOne(byId(d._id), { $unset: { next: '' } }, opts);
+      return;
+    }
+    const { next: _next, ...committed } = d;
+    await this.versions.replaceOne({ ...byId(d._id), hs: d.hs }, committed, opts);
+  }
+
   /** Finishes a pending write found in history (its writer is slow or dead): install, then commit. */
   private async rollForward(d: HistoryDoc): Promise<void> {
     if (d.next === undefined) return;
     await this.install(await this.current(d.type), d.next, undefined);
-    await this.versions.updateOne({ _id: { $eq: d._id } }, { $unset: { next: '' } });
+    await this.commit(d, undefined);
   }
 
   /** Whether a pending history version is committed (its current document reached it); completes step 3 if so. */
   private readonly visible = async (d: HistoryDoc, session?: ClientSession): Promise<boolean> => {
     const coll = await this.current(d.type);
-    const cur = await coll.findOne({ _id: { $eq: d.id } }, { projection: { v: 1 }, ...(session ? { session } : {}) });
+    const cur = await coll.findOne(byId(d.id), { projection: { v: 1 }, ...(session ? { session } : {}) });
     if (cur === null || cur.v < d.v) return false;
-    if (session === undefined) await this.versions.updateOne({ _id: { $eq: d._id } }, { $unset: { next: '' } });
+    if (session === undefined) await this.commit(d, undefined);
     return true;
   };
 
@@ -236,7 +255,7 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
 
   async readWith(type: string, id: string, session: ClientSession | undefined): Promise<StoredVersion | undefined> {
     const coll = await this.current(type);
-    const d = await coll.findOne({ _id: { $eq: id } }, { projection: VERSION_PROJECTION, ...(session ? { session } : {}) });
+    const d = await coll.findOne(byId(id), { projection: VERSION_PROJECTION, ...(session ? { session } : {}) });
     return d === null ? undefined : fromCurrent(type, d);
   }
 
@@ -247,7 +266,7 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
 
   async vreadWith(type: string, id: string, versionId: string, session: ClientSession | undefined): Promise<StoredVersion | undefined> {
     if (!/^[1-9]\d{0,14}$/.test(versionId)) return undefined;
-    const d = await this.versions.findOne({ _id: { $eq: historyKey(collectionName(type), id, Number(versionId)) } }, session ? { session } : {});
+    const d = await this.versions.findOne(byId(historyKey(collectionName(type), id, Number(versionId))), session ? { session } : {});
     if (d === null) return undefined;
     if (d.next !== undefined && !(await this.visible(d, session))) return undefined;
     return fromHistory(d);
@@ -272,13 +291,16 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
   async searchWith(query: StoreQuery, session: ClientSession | undefined): Promise<Page<StoredVersion>> {
     const opts = session ? { session } : {};
     if (this.inProcessSearch) {
-      // Each type's live documents are read once per search, however many stages use them.
+      // The candidates of a type for one filter are read once per search, however many stages ask for them.
       const cache = new Map<string, Promise<CurrentDoc[]>>();
-      const docs = (type: string): Promise<CurrentDoc[]> => {
-        let hit = cache.get(type);
+      const docs = (type: string, candidates: Document): Promise<CurrentDoc[]> => {
+        const key = `${type} ${JSON.stringify(candidates)}`;
+        let hit = cache.get(key);
         if (hit === undefined) {
-          hit = this.current(type).then((c) => c.find({ del: { $eq: false } }, opts).toArray());
-          cache.set(type, hit);
+          const live = { del: { $eq: false } };
+          const filter = Object.keys(candidates).length === 0 ? live : { $and: [live, candidates] };
+          hit = this.current(type).then((c) => c.find(filter as Filter<CurrentDoc>, opts).toArray());
+          cache.set(key, hit);
         }
         return hit;
       };
