@@ -78,6 +78,8 @@ export interface HistoryDoc {
    * unless the current document has reached it; a writer that finds it (claim lost) finishes it (roll forward).
    */
   next?: CurrentDoc;
+  /** While pending: when the claim was made (wall clock, ms), so a roll forward can tell a live writer from a dead one. */
+  cl?: number;
 }
 
 /**

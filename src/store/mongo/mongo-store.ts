@@ -35,6 +35,11 @@ const SEQ_BLOCKS = 'vesta_seq_blocks';
 const LOCKS = 'vesta_locks';
 /** Sequence numbers taken from the shared counter at once (one round trip per block, not per write). */
 const SEQ_BLOCK = 256;
+/**
+ * On a server without atomic conditional updates, a pending claim younger than this is left to its writer to install
+ * (`rollForward`); an older one is presumed left by a dead writer and finished by whoever finds it.
+ */
+const LIVE_CLAIM_MS = 10_000;
 /** A `serialized` lock older than this is presumed left by a dead process and taken over. */
 const LOCK_TTL_MS = 30_000;
 
@@ -63,7 +68,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * 2. install: replace the current document if it is older (upsert on create);
  * 3. commit: remove the carried document from the history entry.
  * A crash after 1 leaves a pending history entry that readers hide (its current document never reached it) and the
- * next writer of that resource finishes (roll forward) before reporting the conflict; a crash after 2 leaves one
+ * next writer of that resource finishes (roll forward) before reporting the conflict (on FerretDB, whose conditional
+ * replace of step 2 is not atomic, only once the claim is LIVE_CLAIM_MS old); a crash after 2 leaves one
  * that readers see as committed because the current document reached it (and they complete step 3). So a reader
  * never sees a current version without its history, nor a version in history ahead of the current one.
  */
@@ -72,11 +78,13 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
   /**
    * Searches evaluated in process (doc-match.ts) because the server's query language cannot carry the compiled
    * filters: FerretDB 1.x (no `$elemMatch` with field names, no `$min`/`$max`/`$first`). Correct, but each search reads
-   * every live document of its types.
+   * every candidate its superset filter lets through (loose-filter.ts).
    */
   readonly inProcessSearch: boolean;
   /** Step 3 of a write as a replace rather than an update (`commit`): FerretDB 1.x. */
   private readonly replaceToCommit: boolean;
+  /** Whether a conditional replace is atomic on the server (not on FerretDB 1.x): see `rollForward`. */
+  private readonly atomicUpdates: boolean;
   private readonly versions: Collection<HistoryDoc>;
   private readonly ensured = new Map<string, Promise<void>>();
   private readonly txMutex = new Mutex();
@@ -96,6 +104,7 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
     this.capabilities = capabilitiesFor(server);
     this.inProcessSearch = server.kind === 'FerretDB';
     this.replaceToCommit = server.kind === 'FerretDB';
+    this.atomicUpdates = server.kind !== 'FerretDB';
     this.versions = db.collection<HistoryDoc>(HISTORY);
   }
 
@@ -189,7 +198,7 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
     const actual = cur?.vid ?? null;
     if (actual !== expected) throw new VersionConflict(v.resourceType, v.id, actual);
     const doc = currentDoc(v, w.index, cur?.seq ?? (await this.nextSeq()));
-    const claim: HistoryDoc = { ...historyDoc(v, await this.nextSeq()), next: doc };
+    const claim: HistoryDoc = { ...historyDoc(v, await this.nextSeq()), next: doc, cl: Date.now() };
     try {
       await this.versions.insertOne(claim, session ? { session } : {});
     } catch (err) {
@@ -225,16 +234,24 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
   private async commit(d: HistoryDoc, session: ClientSession | undefined): Promise<void> {
     const opts = session ? { session } : {};
     if (!this.replaceToCommit) {
-      await this.versions.updateOne(byId(d._id), { $unset: { next: '' } }, opts);
+      await this.versions.updateOne(byId(d._id), { $unset: { next: '', cl: '' } }, opts);
       return;
     }
-    const { next: _next, ...committed } = d;
+    const { next: _next, cl: _cl, ...committed } = d;
     await this.versions.replaceOne({ ...byId(d._id), hs: d.hs }, committed, opts);
   }
 
   /** Finishes a pending write found in history (its writer is slow or dead): install, then commit. */
   private async rollForward(d: HistoryDoc): Promise<void> {
     if (d.next === undefined) return;
+    if (!this.atomicUpdates && d.cl !== undefined && Date.now() - d.cl < LIVE_CLAIM_MS) {
+      // Its writer is presumably alive and installing it. Where a conditional replace is not atomic (FerretDB reads,
+      // filters, then writes back), a second install of this version could land after the writer's and a later
+      // version's install, putting the current document back a version; so only the writer installs it, and the
+      // loser waits a moment before its retry re-reads.
+      await sleep(10);
+      return;
+    }
     await this.install(await this.current(d.type), d.next, undefined);
     await this.commit(d, undefined);
   }
