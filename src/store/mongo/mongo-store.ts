@@ -81,8 +81,8 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
    * every candidate its superset filter lets through (loose-filter.ts).
    */
   readonly inProcessSearch: boolean;
-  /** Step 3 of a write as a replace rather than an update (`commit`): FerretDB 1.x. */
-  private readonly replaceToCommit: boolean;
+  /** Whether step 3 of a write is done (`commit`): not on FerretDB 1.x. */
+  private readonly commitsHistory: boolean;
   /** Whether a conditional replace is atomic on the server (not on FerretDB 1.x): see `rollForward`. */
   private readonly atomicUpdates: boolean;
   private readonly versions: Collection<HistoryDoc>;
@@ -103,7 +103,7 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
   ) {
     this.capabilities = capabilitiesFor(server);
     this.inProcessSearch = server.kind === 'FerretDB';
-    this.replaceToCommit = server.kind === 'FerretDB';
+    this.commitsHistory = server.kind !== 'FerretDB';
     this.atomicUpdates = server.kind !== 'FerretDB';
     this.versions = db.collection<HistoryDoc>(HISTORY);
   }
@@ -217,8 +217,12 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
 
   /** Step 2: the current document becomes `doc` unless it is already at that version or later (idempotent). */
   private async install(coll: Collection<CurrentDoc>, doc: CurrentDoc, session: ClientSession | undefined): Promise<void> {
+    const opts = session ? { session } : {};
     try {
-      await coll.replaceOne({ ...byId(doc._id), v: { $lt: doc.v } }, doc, { upsert: true, ...(session ? { session } : {}) });
+      // Version 1 has no current document to replace: an insert, atomic everywhere and cheap on FerretDB (whose upsert
+      // that finds nothing reads the whole collection).
+      if (doc.v === 1) await coll.insertOne(doc, opts);
+      else await coll.replaceOne({ ...byId(doc._id), v: { $lt: doc.v } }, doc, { upsert: true, ...opts });
     } catch (err) {
       // The upsert found a document at this version or later: someone finished this very write already.
       if (!isDuplicateKey(err) || session !== undefined) throw err;
@@ -226,19 +230,14 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
   }
 
   /**
-   * Step 3: the history version loses its carried current document. An `$unset` on MongoDB; on FerretDB a replace by
-   * `_id` with the same version minus that document, because its `updateOne` reads the whole (shared, ever-growing)
-   * history collection while a replace by plain `_id` uses its primary key. Both are idempotent, so a reader
-   * completing the same step meanwhile is harmless.
+   * Step 3: the history version loses its carried current document. Skipped on FerretDB 1.x, where every update reads
+   * the whole (shared, ever-growing) history collection: there a version keeps its carried document, and readers tell
+   * it committed by its current document having reached it (`visible`, one read by `_id`), as they do for any pending
+   * version. Idempotent, so a reader completing the same step meanwhile is harmless.
    */
   private async commit(d: HistoryDoc, session: ClientSession | undefined): Promise<void> {
-    const opts = session ? { session } : {};
-    if (!this.replaceToCommit) {
-      await this.versions.updateOne(byId(d._id), { $unset: { next: '', cl: '' } }, opts);
-      return;
-    }
-    const { next: _next, cl: _cl, ...committed } = d;
-    await this.versions.replaceOne({ ...byId(d._id), hs: d.hs }, committed, opts);
+    if (!this.commitsHistory) return;
+    await this.versions.updateOne(byId(d._id), { $unset: { next: '', cl: '' } }, session ? { session } : {});
   }
 
   /** Finishes a pending write found in history (its writer is slow or dead): install, then commit. */
@@ -252,6 +251,7 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
       await sleep(10);
       return;
     }
+    if (await this.visible(d)) return; // finished already (on FerretDB, versions keep their carried document)
     await this.install(await this.current(d.type), d.next, undefined);
     await this.commit(d, undefined);
   }
