@@ -8,19 +8,16 @@
 import type { Document } from 'mongodb';
 import { badRequest } from '../../fhir/outcome.js';
 import type { Clause, Prefix, SortKey } from '../../vocabulary/plan.js';
-import type { KeyValue } from '../sqlite/cursor.js';
+import type { KeyValue } from '../cursor.js';
 import { ARRAYS, type CurrentDoc, type IndexArrays } from './documents.js';
 import { MAX_STAGE_IDS } from './compile.js';
-import { looseFilter } from './loose-filter.js';
+import { looseFilter, type Resolved } from './loose-filter.js';
+
+export type { Resolved };
 
 type Leaf = Extract<Clause, { kind: 'string' | 'token' | 'range' | 'reference' | 'uri' }>;
 type Row = { p: string } & Record<string, unknown>;
 
-/** The ids each chain (per target type) and `_has` clause stands for, found before matching. */
-export interface Resolved {
-  chains: Map<Clause, Map<string, Set<string>>>;
-  has: Map<Clause, Set<string>>;
-}
 
 /**
  * Runs inner queries in process: the live documents of a type that pass `candidates`, a sound superset of the

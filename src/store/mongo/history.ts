@@ -6,7 +6,7 @@
 import type { Collection, Document, Filter } from 'mongodb';
 import { badRequest } from '../../fhir/outcome.js';
 import type { HistoryScope, Page, PageRequest, StoredVersion } from '../../vocabulary/versions.js';
-import { decodeCursor, encodeCursor } from '../sqlite/cursor.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
 import { fromHistory, type HistoryDoc } from './documents.js';
 
 /** Tells whether a pending history version (its write still in flight, or its writer dead) is visible yet. */

@@ -11,7 +11,12 @@
  */
 import type { Document } from 'mongodb';
 import type { Clause } from '../../vocabulary/plan.js';
-import type { Resolved } from './doc-match.js';
+
+/** The ids each chain (per target type) and `_has` clause stands for, found before matching (doc-match.ts). */
+export interface Resolved {
+  chains: Map<Clause, Map<string, Set<string>>>;
+  has: Map<Clause, Set<string>>;
+}
 
 type Leaf = Extract<Clause, { kind: 'string' | 'token' | 'range' | 'reference' | 'uri' }>;
 

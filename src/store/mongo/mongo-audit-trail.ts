@@ -5,8 +5,8 @@ import {
   GENESIS_HASH, linkHash, UnsupportedAuditQuery,
   type AuditCheckpoint, type AuditColumns, type AuditEntityRow, type AuditEntry, type AuditLink, type AuditTrail, type StoredAudit,
 } from '../audit-trail.js';
-import { auditOrder } from '../sqlite/audit-compile.js';
-import { Mutex } from '../sqlite/mutex.js';
+import { auditOrder } from '../audit-order.js';
+import { Mutex } from '../mutex.js';
 import { compileAuditFilter } from './audit-compile.js';
 import { ensureIndexes } from './indexes.js';
 

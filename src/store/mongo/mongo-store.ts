@@ -5,7 +5,7 @@ import {
   VersionConflict, type HistoryScope, type IndexMaintenance, type Page, type PageRequest, type ResourceStore,
   type StoreCapabilities, type StoredVersion, type VersionWrite,
 } from '../port.js';
-import { Mutex } from '../sqlite/mutex.js';
+import { Mutex } from '../mutex.js';
 import { compileFilter, type StageRunner } from './compile.js';
 import {
   byId, collectionName, currentDoc, fromCurrent, fromHistory, historyDoc, historyKey, indexArrays, VERSION_PROJECTION,

@@ -7,7 +7,7 @@
 import type { StoreQuery } from '../../vocabulary/plan.js';
 import type { Page, StoredVersion } from '../../vocabulary/versions.js';
 import { badRequest } from '../../fhir/outcome.js';
-import { decodeCursor, encodeCursor, type KeyValue } from '../sqlite/cursor.js';
+import { decodeCursor, encodeCursor, type KeyValue } from '../cursor.js';
 import { fromCurrent, type CurrentDoc } from './documents.js';
 import { compareKeys, matchDoc, resolveStages, sortValue, type DocSource } from './doc-match.js';
 import { looseFilter } from './loose-filter.js';
