@@ -28,7 +28,7 @@ import { fmt, formatTable, machineInfo } from './lib/report.js';
 import { startServer, type ServerHandle, type ServerSpec } from './lib/server-process.js';
 import { loadBenchSettings } from './lib/settings.js';
 import { vestaVariants } from './lib/targets.js';
-import { DEFAULT_SEED } from './search/generate-population.js';
+import { DEFAULT_SEED } from '../src/sample/population.js';
 import { explainSearches, formatExplained } from './search/explain.js';
 import { searchQueries, type SearchQuery } from './search/queries.js';
 import { describeSeed, ensureSeeded, type SeededPopulation } from './search/seed.js';

@@ -125,6 +125,10 @@ export interface SqliteConfig {
   readWorkers: number;
   /** Read workers fill their caches from the database before the server reports ready. */
   prewarm: boolean;
+  /** The size the write-ahead log is brought back to (MiB): its file is truncated to it, and a WAL past it is checkpointed at once. */
+  walLimitMiB: number;
+  /** Largest database file (MiB), like a disk quota: writes that would pass it answer 507. None when absent. */
+  maxMiB?: number;
 }
 
 /** Thrown when the environment holds an invalid setting; the message names the variable. */
@@ -319,6 +323,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       // needs little CPU, and at 1.25M resources the search SQL is the limit (measured: 2 workers beat 1 there).
       readWorkers: integer(env, 'VESTA_SQLITE_READ_WORKERS', defaultReadWorkers(), 0, 64),
       prewarm: onOff(env, 'VESTA_SQLITE_PREWARM', true),
+      walLimitMiB: integer(env, 'VESTA_SQLITE_WAL_LIMIT_MB', 64, 1, 65536),
+      ...(env.VESTA_SQLITE_MAX_MB !== undefined && env.VESTA_SQLITE_MAX_MB !== '' ? { maxMiB: integer(env, 'VESTA_SQLITE_MAX_MB', 0, 1, 16_777_216) } : {}),
     },
     shutdownGraceSeconds: integer(env, 'VESTA_SHUTDOWN_GRACE', 10, 0, 600),
     auth: loadAuth(env, host, dataDir),

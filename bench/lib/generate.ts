@@ -4,23 +4,9 @@
  * and the payloads have the size and shape servers meet in practice (about 2 KB of JSON with
  * extensions, several identifiers, a geolocated address and a narrative).
  */
-import { Random } from '../../test/support/random.js';
+import { Rng } from '../../src/sample/random.js';
 
-/** The shared seeded PRNG plus the helpers the generators need; same seed, same sequence. */
-export class Rng extends Random {
-  /** A random-looking but reproducible UUID (version 4 layout). */
-  uuid(): string {
-    const hex = Array.from({ length: 32 }, () => this.int(0, 15).toString(16));
-    hex[12] = '4';
-    hex[16] = (8 + this.int(0, 3)).toString(16);
-    const s = hex.join('');
-    return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
-  }
-
-  digits(n: number): string {
-    return Array.from({ length: n }, () => this.int(0, 9)).join('');
-  }
-}
+export { Rng };
 
 const MALE = ['James', 'John', 'Robert', 'Michael', 'William', 'David', 'Richard', 'Joseph', 'Thomas', 'Carlos', 'Wei', 'Ahmed', 'José', 'Liam'];
 const FEMALE = ['Mary', 'Patricia', 'Jennifer', 'Linda', 'Elizabeth', 'Barbara', 'Susan', 'Jessica', 'María', 'Mei', 'Fatima', 'Zoë', 'Emma', 'Olivia'];

@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { cpuTimeMs } from './cpu-time.js';
 import type { ServerHandle } from './server-process.js';
 
 /** What one autocannon run measured. */
@@ -18,6 +19,8 @@ export interface LoadResult {
   timeouts: number;
   /** Response count per status code. */
   statusCodes: Record<string, number>;
+  /** The server's CPU time per completed response, in microseconds (Linux only: see cpu-time.ts). */
+  cpuUsPerRequest?: number;
 }
 
 /** Options for {@link runLoad}. */
@@ -32,6 +35,7 @@ export function runLoad(server: ServerHandle, requests: autocannon.Request[], op
   return new Promise((resolve, reject) => {
     let guard: NodeJS.Timeout | undefined;
     const times: number[] = [];
+    const cpuBefore = cpuTimeMs(server.pid);
     const instance = autocannon(
       { url: server.origin, connections: opts.connections, duration: opts.durationSec, timeout: 10, requests, title: opts.title },
       (err, result) => {
@@ -41,6 +45,8 @@ export function runLoad(server: ServerHandle, requests: autocannon.Request[], op
         for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat.count;
         // autocannon's own percentiles are whole milliseconds; the recorded response times are not.
         times.sort((a, b) => a - b);
+        const cpuAfter = cpuTimeMs(server.pid);
+        const total = result.requests.total;
         const pct = (p: number, whole: number): number =>
           times.length === 0 ? whole : Math.round(times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)]! * 100) / 100;
         resolve({
@@ -54,6 +60,7 @@ export function runLoad(server: ServerHandle, requests: autocannon.Request[], op
           errors: result.errors,
           timeouts: result.timeouts,
           statusCodes,
+          ...(cpuBefore !== undefined && cpuAfter !== undefined && total > 0 ? { cpuUsPerRequest: ((cpuAfter - cpuBefore) * 1000) / total } : {}),
         });
       },
     );

@@ -45,6 +45,11 @@ export interface PairedRow {
   first?: LoadResult;
   second?: LoadResult;
   ratio?: number;
+  /** Median server CPU time per request on each side (µs), and the first's over the second's: the throughput ratio a
+   * CPU-bound server would show, steady while other work on the machine moves the measured one. */
+  firstCpuUs?: number;
+  secondCpuUs?: number;
+  cpuRatio?: number;
 }
 
 /** Signs, in this process, tokens the server accepts: the same store and key file as the server's data directory. */
@@ -100,6 +105,12 @@ function requests(workload: Workload, subjects: Subject[], seed: number): autoca
 const median = (list: LoadResult[] = []): LoadResult | undefined =>
   [...list].sort((a, b) => a.requestsPerSec - b.requestsPerSec)[Math.floor((list.length - 1) / 2)];
 
+/** The median of the defined numbers, undefined when there are none. */
+function medianOf(values: (number | undefined)[] = []): number | undefined {
+  const known = values.filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+  return known.length === 0 ? undefined : known[Math.floor((known.length - 1) / 2)];
+}
+
 /**
  * Starts both sides, preloads `patients` Patients on each (minting one patient-scoped token per patient on an
  * authorized side), runs every workload on both, and returns the medians. `inspect` sees the servers before they
@@ -136,7 +147,8 @@ export async function runPaired(
             clean = false;
             console.log(`PROBLEM ${server.name} ${workload}: ${r.non2xx} non-2xx, ${r.errors} errors ${JSON.stringify(r.statusCodes)}`);
           }
-          console.log(`[${server.name}] ${workload.padEnd(6)} ${fmt(r.requestsPerSec).padStart(6)} req/s  p50 ${fmt(r.latencyP50Ms, 2)} ms  p99 ${fmt(r.latencyP99Ms, 2)} ms`);
+          console.log(`[${server.name}] ${workload.padEnd(6)} ${fmt(r.requestsPerSec).padStart(6)} req/s  p50 ${fmt(r.latencyP50Ms, 2)} ms  p99 ${fmt(r.latencyP99Ms, 2)} ms  ` +
+            `server CPU ${fmt(r.cpuUsPerRequest)} µs/req`);
           results.set(`${server.name} ${workload}`, [...(results.get(`${server.name} ${workload}`) ?? []), r]);
         }
       }
@@ -149,6 +161,11 @@ export async function runPaired(
       if (first) row.first = first;
       if (second) row.second = second;
       if (first && second) row.ratio = second.requestsPerSec / first.requestsPerSec;
+      const firstCpu = medianOf(results.get(`${sides[0].name} ${workload}`)?.map((r) => r.cpuUsPerRequest));
+      const secondCpu = medianOf(results.get(`${sides[1].name} ${workload}`)?.map((r) => r.cpuUsPerRequest));
+      if (firstCpu !== undefined) row.firstCpuUs = firstCpu;
+      if (secondCpu !== undefined) row.secondCpuUs = secondCpu;
+      if (firstCpu !== undefined && secondCpu !== undefined && secondCpu > 0) row.cpuRatio = firstCpu / secondCpu;
       return row;
     });
     return { rows, clean };
@@ -161,14 +178,15 @@ export async function runPaired(
 export function pairedTable(sides: [Side, Side], rows: PairedRow[], targets: Partial<Record<Workload, number>>): string {
   const [a, b] = sides;
   return formatTable(
-    ['workload', `${a.name} req/s`, `${b.name} req/s`, 'ratio', `${a.name} p50 / p99 ms`, `${b.name} p50 / p99 ms`, 'p99 added ms', 'target', 'met?'],
+    ['workload', `${a.name} req/s`, `${b.name} req/s`, 'ratio', `${a.name} p50 / p99 ms`, `${b.name} p50 / p99 ms`, 'p99 added ms',
+      'server CPU µs/req', 'CPU ratio', 'target', 'met?'],
     rows.map((r) => {
       const target = targets[r.workload];
       const met = target === undefined || r.ratio === undefined || !Number.isFinite(r.ratio) ? 'n/a' : r.ratio >= target ? 'yes' : 'NO';
       const added = r.first && r.second ? r.second.latencyP99Ms - r.first.latencyP99Ms : undefined;
       return [r.workload, fmt(r.first?.requestsPerSec), fmt(r.second?.requestsPerSec), fmt(r.ratio, 2),
         `${fmt(r.first?.latencyP50Ms, 2)} / ${fmt(r.first?.latencyP99Ms, 2)}`, `${fmt(r.second?.latencyP50Ms, 2)} / ${fmt(r.second?.latencyP99Ms, 2)}`,
-        fmt(added, 2), target === undefined ? '-' : `>= ${target}`, met];
+        fmt(added, 2), `${fmt(r.firstCpuUs)} / ${fmt(r.secondCpuUs)}`, fmt(r.cpuRatio, 2), target === undefined ? '-' : `>= ${target}`, met];
     }),
   );
 }

@@ -81,7 +81,8 @@ export async function explainSearches(dataDir: string, searches: string[], repea
     recordStatements(db, recorded);
     const session = new SqliteSession(db);
     const store = readOnlyStore(session);
-    const config = loadConfig({ VESTA_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+    // Searches run in process on a read-only connection: no tokens to check, nothing to audit.
+    const config = loadConfig({ VESTA_DATA_DIR: dataDir, LOG_LEVEL: 'warn', HOST: '127.0.0.1', VESTA_AUTH: 'off', VESTA_AUDIT: 'off' });
     const app = createApp({ config, store, log: createLogger('warn', true) });
     await app.ready;
     const out = new Map<string, ExplainedStatement[]>();

@@ -7,7 +7,7 @@ import type { Rng } from '../lib/generate.js';
 import {
   MED_REQUESTS_PER_PATIENT, MRN_SYSTEM, OBSERVATION_KINDS, OBSERVATIONS_PER_PATIENT,
   medicationRequestFacts, observationFacts, patientFamilies, patientId,
-} from './generate-population.js';
+} from '../../src/sample/population.js';
 
 /** What a correct response to one sampled request contains. */
 export interface Expectation {

@@ -17,7 +17,7 @@ import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { DEFAULT_SEED, GENERATOR_VERSION, population, populationSize } from './generate-population.js';
+import { DEFAULT_SEED, GENERATOR_VERSION, population, populationSize } from '../../src/sample/population.js';
 
 /** Where seeded databases live unless `BENCH_SEARCH_DIR` says otherwise (never inside the repository). */
 export const SEARCH_DATA_ROOT = process.env.BENCH_SEARCH_DIR?.trim() || path.join(os.tmpdir(), 'vesta-search-bench');
@@ -176,7 +176,7 @@ async function seedInto(dataDir: string, patients: number, seed: number, batchSi
   // NORMAL skips the fsync per commit: bulk loads are re-runnable, so losing the tail on power loss is acceptable here.
   const store = SqliteStore.open({ dataDir, synchronous: 'NORMAL' });
   try {
-    const app = createApp({ config, store, log: createLogger('warn', true) });
+    const app = createApp({ config, store, authState: store.authState(), log: createLogger('warn', true) });
     await app.ready;
     const started = performance.now();
     let written = 0;

@@ -28,8 +28,9 @@ export class RevocationList {
     this.revoked.add(jti);
   }
 
-  async isRevoked(jti: string): Promise<boolean> {
-    if (Date.now() - this.loadedAt > REFRESH_MS) await this.reload();
+  /** Whether `jti` is revoked: at once from the in-memory copy, or after reloading a copy older than a second. */
+  isRevoked(jti: string): boolean | Promise<boolean> {
+    if (Date.now() - this.loadedAt > REFRESH_MS) return this.reload().then(() => this.revoked.has(jti));
     return this.revoked.has(jti);
   }
 

@@ -1,6 +1,7 @@
 import type { StoredVersion } from '../vocabulary/versions.js';
 import { etagOf } from './etag.js';
 import { parseStored } from './exact-json.js';
+import { deletionStatus } from './tombstone.js';
 
 /** A Bundle.link entry. */
 export interface BundleLink {
@@ -23,8 +24,8 @@ export function historyEntry(baseUrl: string, v: StoredVersion): Record<string, 
     url: v.method === 'POST' ? v.resourceType : `${v.resourceType}/${v.id}`,
   };
   entry.response = {
-    // A DELETE answers 200 with an OperationOutcome unless the client asked for `Prefer: return=minimal` (204).
-    status: v.deleted ? '200' : v.versionId === '1' ? '201' : '200',
+    // A DELETE answers 200 with an OperationOutcome or, with `Prefer: return=minimal`, 204: its tombstone says which.
+    status: v.deleted ? deletionStatus(v) : v.versionId === '1' ? '201' : '200',
     etag: etagOf(v.versionId),
     lastModified: v.lastUpdated,
   };

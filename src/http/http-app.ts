@@ -37,6 +37,10 @@ export function createHttpApp(opts: HttpAppOptions): Express {
   app.set('trust proxy', false);
   // Helmet's headers (computed once) and the request id go out with every response.
   app.use(requestContext(opts.log, securityHeaders()));
+  const corsHeaders = cors(opts.deps.config.corsOrigins);
+  // FHIR first: it is nearly all the traffic, and every router layer a request passes costs it a path match.
+  const dispatch = fhirDispatcher(opts.deps, opts.hooks, opts.authenticator, opts.table, opts.log);
+  app.use('/fhir', (req, res, next) => corsHeaders(req, res, (err?: unknown) => (err ? next(err) : void dispatch(req, res, next))));
   app.get('/healthz', (_req, res) => {
     requestState(res).route = '/healthz';
     applyHeaders(res);
@@ -49,7 +53,6 @@ export function createHttpApp(opts: HttpAppOptions): Express {
     applyHeaders(res);
     res.status(ok && audited ? 200 : 503).json({ status: !ok ? 'store unavailable' : audited ? 'ready' : 'audit trail unavailable' });
   });
-  const corsHeaders = cors(opts.deps.config.corsOrigins);
   const { jwks } = opts;
   if (jwks) {
     app.get('/auth/jwks', corsHeaders, async (_req, res, next) => {
@@ -66,7 +69,6 @@ export function createHttpApp(opts: HttpAppOptions): Express {
   }
   if (opts.authRoutes) app.use('/auth', opts.authRoutes(corsHeaders));
   if (opts.apps) app.use('/apps', opts.apps);
-  app.use('/fhir', corsHeaders, fhirDispatcher(opts.deps, opts.hooks, opts.authenticator, opts.table, opts.log));
   app.use((_req, _res, next) => next(notFound('No endpoint at this path; the FHIR base is /fhir')));
   app.use(errorHandler(opts.log));
   return app;

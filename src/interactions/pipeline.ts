@@ -50,6 +50,14 @@ const NOTHING: readonly TouchedResource[] = Object.freeze([]);
 /** Interactions that change resources. */
 const WRITES: ReadonlySet<string> = new Set(['create', 'update', 'patch', 'delete']);
 
+/** Interactions whose response is one resource of the request's own type (or an OperationOutcome). */
+const SINGLE_RESOURCE: ReadonlySet<string> = new Set(['read', 'vread', 'create', 'update', 'patch', 'delete']);
+
+/** False when the response cannot carry an AuditEvent, so the policy's view need not look at it. */
+function mayCarryAuditEvents(spec: InteractionSpec, req: FhirRequest): boolean {
+  return !SINGLE_RESOURCE.has(spec.name) || req.resourceType === 'AuditEvent';
+}
+
 /**
  * The response as the caller may see it: the policy's view applied to its resource or to each resource of its
  * Bundle. Only responses that carry a type the view changes (today AuditEvent) are parsed again.
@@ -82,7 +90,6 @@ export async function runInteraction(
   spec: InteractionSpec, initial: FhirRequest, deps: Deps, hooks: Hooks, load?: (req: FhirRequest) => Promise<FhirRequest>,
 ): Promise<FhirResult> {
   const started = Date.now();
-  const recorded = new Date(started).toISOString();
   let req = initial;
   let context: InteractionContext | undefined;
   let status = 500;
@@ -99,21 +106,23 @@ export async function runInteraction(
     }
     if (!decision.allow) throw forbidden(decision.reason ?? 'Access denied');
     result = await spec.handle(req, deps, decision);
-    if (decision.redact) result = redacted(result, decision.redact);
+    if (decision.redact && mayCarryAuditEvents(spec, req)) result = redacted(result, decision.redact);
     status = result.status;
     return result;
   } catch (e) {
     status = e instanceof FhirError ? e.status : 500;
     throw e;
   } finally {
-    const event: AccessEvent = {
-      // When loading failed, the attempt is recorded with what the request said before it.
-      context: context ?? contextOf(spec, req), action: spec.audit, status, recorded, durationMs: Date.now() - started,
-      touched: result?.touched ?? NOTHING,
-    };
-    const query = auditQuery(spec, req);
-    if (query) event.query = query;
-    await hooks.auditor.record(event);
+    if (!hooks.auditor.off) {
+      const event: AccessEvent = {
+        // When loading failed, the attempt is recorded with what the request said before it.
+        context: context ?? contextOf(spec, req), action: spec.audit, status, recorded: new Date(started).toISOString(),
+        durationMs: Date.now() - started, touched: result?.touched ?? NOTHING,
+      };
+      const query = auditQuery(spec, req);
+      if (query) event.query = query;
+      await hooks.auditor.record(event);
+    }
     // Nothing leaves before the request's writes and its audit record are on stable storage (one shared flush).
     await deps.store.sync();
   }

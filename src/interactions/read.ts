@@ -25,7 +25,10 @@ function notModified(req: FhirRequest, v: StoredVersion): FhirResult | undefined
 /** read (FHIR R4 http.html#read), under the caller's restriction (ReadService). */
 export const read: Handler = async (req, deps, decision) => {
   const v = await deps.reads.current(req.resourceType!, req.id!, decision.restrict);
-  return { ...(notModified(req, v) ?? readResult(req, v, deps.elements)), touched: [deps.touched.of(v)] };
+  // Both results are fresh objects: the touched list is added in place, no copy on the hottest path.
+  const result = notModified(req, v) ?? readResult(req, v, deps.elements);
+  result.touched = [deps.touched.of(v)];
+  return result;
 };
 
 /** vread (FHIR R4 http.html#vread), under the caller's restriction (ReadService). */

@@ -1,3 +1,4 @@
+import type { DeleteStatus } from '../fhir/tombstone.js';
 import { etagOf, versionFromEtag } from '../fhir/etag.js';
 import { badRequest, outcomeOf } from '../fhir/outcome.js';
 import { ifNoneExistCriteria, urlCriteria } from '../services/conditional.js';
@@ -65,18 +66,25 @@ export const conditionalPatch: Handler = async (req, deps, decision) => {
   return { ...writeResult(req, 200, r.version, { location: false, message: 'Patched' }), touched: [r.touched] };
 };
 
-function deleteResult(req: FhirRequest, d: DeleteResult): FhirResult {
+/** The status a DELETE answers: 204 without a body when the client prefers a minimal answer, else 200 with an OperationOutcome. */
+const deleteStatusOf = (req: FhirRequest): DeleteStatus => (returnPreference(req) === 'minimal' ? 204 : 200);
+
+function deleteResult(req: FhirRequest, d: DeleteResult, status: DeleteStatus): FhirResult {
   const { tombstone } = d;
   const headers: Record<string, string> = tombstone ? { ETag: etagOf(tombstone.versionId) } : {};
-  if (returnPreference(req) === 'minimal') return { status: 204, headers, touched: d.touched };
+  if (status === 204) return { status, headers, touched: d.touched };
   const message = tombstone ? `Deleted ${tombstone.resourceType}/${tombstone.id}` : 'Nothing to delete';
-  return { status: 200, headers, body: outcomeOf([{ severity: 'information', code: 'informational', diagnostics: message }]), touched: d.touched };
+  return { status, headers, body: outcomeOf([{ severity: 'information', code: 'informational', diagnostics: message }]), touched: d.touched };
 }
 
 /** delete (FHIR R4 http.html#delete): versioned; deleting again or a missing resource succeeds. */
-export const remove: Handler = async (req, deps, decision) =>
-  deleteResult(req, await deps.resources.delete(req.resourceType!, req.id!, options(req, decision)));
+export const remove: Handler = async (req, deps, decision) => {
+  const status = deleteStatusOf(req);
+  return deleteResult(req, await deps.resources.delete(req.resourceType!, req.id!, { ...options(req, decision), deleteStatus: status }), status);
+};
 
 /** conditional delete (FHIR R4 http.html#cdelete), single match. */
-export const conditionalDelete: Handler = async (req, deps, decision) =>
-  deleteResult(req, await deps.resources.conditionalDelete(req.resourceType!, urlCriteria(req.query), options(req, decision)));
+export const conditionalDelete: Handler = async (req, deps, decision) => {
+  const status = deleteStatusOf(req);
+  return deleteResult(req, await deps.resources.conditionalDelete(req.resourceType!, urlCriteria(req.query), { ...options(req, decision), deleteStatus: status }), status);
+};

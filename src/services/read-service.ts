@@ -1,6 +1,6 @@
 import { assertValidId } from '../fhir/ids.js';
 import { gone, notFound } from '../fhir/outcome.js';
-import { judgedAlone, paramsOf, satisfies } from './restriction.js';
+import { paramsOf, satisfies } from './restriction.js';
 import type { Restriction } from '../vocabulary/access.js';
 import type { Clause } from '../vocabulary/plan.js';
 import type { ResourceStore, StoredVersion } from '../store/port.js';
@@ -60,7 +60,8 @@ export class ReadService {
 
   private async inside(current: StoredVersion, restriction: Clause): Promise<boolean> {
     const { resourceType: type, id } = current;
-    if (!current.deleted && !judgedAlone(restriction)) {
+    const params = paramsOf(restriction);
+    if (!current.deleted && params === undefined) {
       const hits = await this.store.search({
         types: [type], where: { kind: 'and', clauses: [{ kind: 'ids', ids: [id] }, restriction] }, sort: [], count: 1, total: 'none',
       });
@@ -69,7 +70,7 @@ export class ReadService {
     const content = current.deleted ? await this.store.vread(type, id, String(Number(current.versionId) - 1)) : current;
     if (!content || content.deleted) return false;
     // A restriction on ids alone (a patient's own Patient resource) needs no look inside the resource.
-    const resource = paramsOf(restriction)?.size === 0 ? { resourceType: type, id } : (JSON.parse(content.json) as { resourceType: string; id: string });
-    return satisfies(restriction, resource, this.indexer);
+    const resource = params?.size === 0 ? { resourceType: type, id } : (JSON.parse(content.json) as { resourceType: string; id: string });
+    return satisfies(restriction, resource, this.indexer, undefined, params);
   }
 }

@@ -1,3 +1,5 @@
+import { tombstoneJson } from '../fhir/tombstone.js';
+import type { DeleteStatus } from '../fhir/tombstone.js';
 import type { Operation } from 'fast-json-patch';
 import { FhirError, badRequest, conflict, forbidden, gone, invalid, notFound, preconditionFailed, unprocessable } from '../fhir/outcome.js';
 import type { Issue } from '../fhir/outcome.js';
@@ -53,6 +55,8 @@ export interface WriteOptions {
   ifMatch?: string;
   /** Set for batch and transaction entries (FHIR R4 http.html#trules). */
   entry?: EntrySettlement;
+  /** The status a delete will answer (200 unless the client prefers a minimal answer), kept on the tombstone for history. */
+  deleteStatus?: DeleteStatus;
 }
 
 /** Dependencies of the write algorithm, passed by the composition root. */
@@ -235,7 +239,7 @@ export class ResourceService {
       if (!current || current.deleted) return { touched: [] };
       const tombstone: StoredVersion = {
         resourceType: type, id, versionId: String(Number(current.versionId) + 1),
-        lastUpdated: this.deps.clock().toISOString(), deleted: true, method: 'DELETE', json: '',
+        lastUpdated: this.deps.clock().toISOString(), deleted: true, method: 'DELETE', json: tombstoneJson(opts.deleteStatus ?? 200),
       };
       await this.write({ version: tombstone, index: [] }, current.versionId, ifMatch !== undefined);
       return { tombstone, touched: [this.deps.touched.of(tombstone, current.json)] };

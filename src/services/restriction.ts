@@ -1,4 +1,4 @@
-import { matches, memoryMatchContext } from '../search/index.js';
+import { matches } from '../search/index.js';
 import type { Indexer } from '../search/index.js';
 import type { Restriction } from '../vocabulary/access.js';
 import type { IndexEntries } from '../vocabulary/index-values.js';
@@ -63,11 +63,12 @@ export const judgedAlone = (clause: Clause): boolean => paramsOf(clause) !== und
  * parameters only when not given. Only this resource is known, so a clause that would need another resource (a
  * chain, `_has`) cannot be proven and counts as not satisfied.
  */
-export function satisfies(clause: Clause, resource: { resourceType: string; id?: string }, indexer: Indexer, rows?: IndexEntries): boolean {
-  const ctx = memoryMatchContext(indexer, [resource]);
-  const params = paramsOf(clause);
+export function satisfies(
+  clause: Clause, resource: { resourceType: string; id?: string }, indexer: Indexer, rows?: IndexEntries,
+  params: Set<string> | undefined = paramsOf(clause),
+): boolean {
   if (!params) return false;
   const own = rows ?? (params.size === 0 ? [] : indexer.extract(resource, params));
-  ctx.index = () => own;
-  return matches(clause, resource, ctx);
+  // A clause with no chain or `_has` reads this resource's rows only: nothing else is ever resolved.
+  return matches(clause, resource, { index: () => own, resolve: () => undefined, ofType: () => [] });
 }

@@ -34,7 +34,8 @@ export class TouchedResources {
   constructor(private readonly indexer: Indexer) {}
 
   /** One stored version; for a deletion tombstone pass the JSON of the version it deleted as `contentJson`. */
-  of(v: StoredVersion, contentJson: string = v.json): TouchedResource {
+  // A tombstone's own JSON is the record of its deletion, not a resource: without the deleted content there is none.
+  of(v: StoredVersion, contentJson: string = v.deleted ? '' : v.json): TouchedResource {
     return new Touched(v, contentJson, this);
   }
 

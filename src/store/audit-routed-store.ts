@@ -29,16 +29,20 @@ export class AuditRoutedStore implements ResourceStore, IndexMaintenance {
     return this.inner.write(w, expectedVersion);
   }
 
-  async read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
-    if (resourceType !== AUDIT_EVENT) return this.inner.read(resourceType, id);
+  // Other types pass straight through (not `async`: a returned promise would cost every read extra ticks).
+  read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
+    return resourceType !== AUDIT_EVENT ? this.inner.read(resourceType, id) : this.readAudit(id);
+  }
+
+  private async readAudit(id: string): Promise<StoredVersion | undefined> {
     if (!/^\d{1,15}$/.test(id)) return undefined;
     const record = await this.trail.read(Number(id));
     return record ? this.render(record) : undefined;
   }
 
-  async vread(resourceType: string, id: string, versionId: string): Promise<StoredVersion | undefined> {
+  vread(resourceType: string, id: string, versionId: string): Promise<StoredVersion | undefined> {
     if (resourceType !== AUDIT_EVENT) return this.inner.vread(resourceType, id, versionId);
-    return versionId === '1' ? this.read(resourceType, id) : undefined;
+    return versionId === '1' ? this.readAudit(id) : Promise.resolve(undefined);
   }
 
   async history(scope: HistoryScope, page: PageRequest): Promise<Page<StoredVersion>> {
@@ -57,8 +61,11 @@ export class AuditRoutedStore implements ResourceStore, IndexMaintenance {
     });
   }
 
-  async search(query: StoreQuery): Promise<Page<StoredVersion>> {
-    if (!query.types.includes(AUDIT_EVENT)) return this.inner.search(query);
+  search(query: StoreQuery): Promise<Page<StoredVersion>> {
+    return query.types.includes(AUDIT_EVENT) ? this.searchAudit(query) : this.inner.search(query);
+  }
+
+  private async searchAudit(query: StoreQuery): Promise<Page<StoredVersion>> {
     if (query.types.length > 1) throw new UnsupportedAuditQuery('AuditEvent can only be searched on its own (not with other types in _type)');
     const page = await this.trail.search(query);
     return { ...page, items: page.items.map(this.render) };

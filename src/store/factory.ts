@@ -52,6 +52,7 @@ export async function openStore(config: Config, role: StoreRole, log: StoreLog =
       const store = SqliteStore.open({
         dataDir: config.dataDir, synchronous: s.sync, readCacheMiB: s.cacheMiB,
         readWorkers: server ? s.readWorkers : 0, readTimeoutMs: config.searchTimeoutMs, prewarm: server && s.prewarm, checkpointWorker: server,
+        walLimitMiB: s.walLimitMiB, ...(s.maxMiB !== undefined ? { maxMiB: s.maxMiB } : {}),
       });
       return {
         store,

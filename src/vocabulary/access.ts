@@ -155,4 +155,6 @@ export interface Auditor {
   recordSecurity(event: SecurityEvent): Promise<void>;
   /** False while the auditor cannot record: writes are refused before they start (absent: always healthy). */
   healthy?(): boolean;
+  /** True when it records nothing (`VESTA_AUDIT=off`): the pipeline then builds no event for it. */
+  readonly off?: boolean;
 }

@@ -1,12 +1,14 @@
 /**
  * The checkpoint worker (src/store/sqlite/checkpointer.ts) copies committed WAL frames back into the database
- * file off the main thread, long before the writer's own automatic checkpoint would, and loses nothing.
+ * file off the main thread, long before the writer's own automatic checkpoint would, and loses nothing; and it keeps
+ * the WAL file near `walLimitMiB` under write bursts with long reads in between, and empty once writes stop.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { createIndexer, createSearchRegistry } from '../../src/search/index.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -84,6 +86,81 @@ describe('SQLite checkpoint worker', () => {
       for (const i of [0, 74, 149]) assert.equal((await reopened.read('Patient', `p${i}`))?.versionId, '1');
     } finally {
       await reopened.close();
+    }
+  });
+});
+
+/** The -wal file's size in bytes (0 when there is none). */
+function walBytes(file: string): number {
+  try {
+    return fs.statSync(`${file}-wal`).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Writes a burst of `n` creates while another thread keeps overlapping read transactions open (long-reader-worker.ts),
+ * so some reader always predates the last commit: the case that keeps a WAL from restarting. Returns the largest
+ * -wal size seen.
+ */
+async function burstWithLongReads(store: SqliteStore, file: string, n: number, holdMs: number): Promise<number> {
+  const reader = new Worker(new URL('../support/long-reader-worker.js', import.meta.url), { workerData: { file, holdMs } });
+  const done = new Promise((resolve, reject) => {
+    reader.on('message', resolve);
+    reader.on('error', reject);
+  });
+  let max = 0;
+  const sampler = setInterval(() => (max = Math.max(max, walBytes(file))), 5);
+  try {
+    await new Promise((r) => setTimeout(r, holdMs)); // both readers are in turn
+    await writePatients(store, n);
+  } finally {
+    reader.postMessage('stop');
+    await done;
+    await reader.terminate();
+    clearInterval(sampler);
+  }
+  return Math.max(max, walBytes(file));
+}
+
+describe('the WAL under write bursts with long reads', () => {
+  const MiB = 1048576;
+  const limitMiB = 4;
+  let control = 0;
+
+  test('without the checkpoint worker, overlapping reads let the WAL grow to many times the database (the control case)', async () => {
+    const dataDir = path.join(root, 'burst-plain');
+    const file = path.join(dataDir, 'vesta.sqlite');
+    const store = SqliteStore.open({ dataDir, synchronous: 'NORMAL', walLimitMiB: limitMiB });
+    try {
+      control = await burstWithLongReads(store, file, 2000, 200);
+      const db = fs.statSync(file).size;
+      assert.ok(control > 4 * db, `largest WAL ${(control / MiB).toFixed(1)} MiB, database ${(db / MiB).toFixed(1)} MiB`);
+      // Nothing brings it back: the file keeps its peak size.
+      assert.ok(walBytes(file) > 4 * db);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('with it, a WAL past walLimitMiB is restarted during a burst of 2,000 creates, cut to the limit after it, and emptied once idle', async (t) => {
+    const dataDir = path.join(root, 'burst-worker');
+    const file = path.join(dataDir, 'vesta.sqlite');
+    const store = SqliteStore.open({ dataDir, synchronous: 'NORMAL', checkpointWorker: true, walLimitMiB: limitMiB });
+    try {
+      const max = await burstWithLongReads(store, file, 2000, 200);
+      const db = fs.statSync(file).size;
+      const seen = `largest WAL ${(max / MiB).toFixed(1)} MiB (limit ${limitMiB} MiB, control ${(control / MiB).toFixed(1)} MiB), database ${(db / MiB).toFixed(1)} MiB`;
+      // Restarts need the readers older than the last commit to finish, so writes made meanwhile pass the limit; the
+      // peak still stays a fraction of the control's.
+      t.diagnostic(seen);
+      assert.ok(max < control / 2, seen);
+      assert.ok(await until(() => walBytes(file) <= limitMiB * MiB, 5000), `after the burst: ${walBytes(file)} bytes; ${seen}`);
+      assert.ok(await until(() => walBytes(file) === 0, 5000), `the idle WAL is truncated: ${walBytes(file)} bytes`);
+      assert.equal((await store.read('Patient', 'p1999'))?.versionId, '1');
+    } finally {
+      await store.close();
     }
   });
 });

@@ -51,4 +51,25 @@ describe('honest "not supported"', () => {
     assert.equal(history.body.entry[0].request.method, 'DELETE');
     assert.equal(history.body.entry[0].response.status, '200');
   });
+
+  test("a DELETE answered 204 (Prefer: return=minimal) has a history entry that says 204", async () => {
+    const id = (await fhir('POST', `${srv.base}/Patient`, { body: { resourceType: 'Patient' } })).body.id;
+    const del = await fhir('DELETE', `${srv.base}/Patient/${id}`, { headers: { Prefer: 'return=minimal' } });
+    assert.equal(del.status, 204);
+    const history = await fhir('GET', `${srv.base}/Patient/${id}/_history`);
+    assert.equal(history.body.entry[0].request.method, 'DELETE');
+    assert.equal(history.body.entry[0].response.status, '204');
+    // Type and system history list the same entry with the same status.
+    const typeHistory = await fhir('GET', `${srv.base}/Patient/_history?_count=1000`);
+    const entry = typeHistory.body.entry.find((e: { fullUrl: string; request: { method: string } }) => e.fullUrl.endsWith(`/Patient/${id}`) && e.request.method === 'DELETE');
+    assert.equal(entry.response.status, '204');
+  });
+
+  test("a conditional DELETE's history entry records the status it answered", async () => {
+    const id = (await fhir('POST', `${srv.base}/Patient`, { body: { resourceType: 'Patient', identifier: [{ system: 'urn:x', value: 'cdel-1' }] } })).body.id;
+    const del = await fhir('DELETE', `${srv.base}/Patient?identifier=urn:x|cdel-1`, { headers: { Prefer: 'return=minimal' } });
+    assert.equal(del.status, 204);
+    const history = await fhir('GET', `${srv.base}/Patient/${id}/_history`);
+    assert.equal(history.body.entry[0].response.status, '204');
+  });
 });

@@ -21,7 +21,7 @@ const LAYERS: Record<string, number> = {
   auth: 5, audit: 5,
   services: 4,
   search: 3, store: 3, validation: 3,
-  fhir: 1, 'config.ts': 1, logging: 1,
+  fhir: 1, 'config.ts': 1, logging: 1, sample: 1,
   vocabulary: 0, apps: 0,
 };
 

@@ -72,6 +72,8 @@ test('every variable is parsed into the typed config', () => {
     VESTA_SQLITE_CACHE_MB: '64',
     VESTA_SQLITE_READ_WORKERS: '3',
     VESTA_SQLITE_PREWARM: 'off',
+    VESTA_SQLITE_WAL_LIMIT_MB: '16',
+    VESTA_SQLITE_MAX_MB: '2048',
     VESTA_SHUTDOWN_GRACE: '3',
     VESTA_AUTH: 'external',
     VESTA_AUTH_ISSUER: 'https://login.example.org, https://idp.example.com/realms/x/',
@@ -105,7 +107,7 @@ test('every variable is parsed into the typed config', () => {
     searchTimeoutMs: 2500,
     maxIncludeIterations: 2,
     store: 'sqlite',
-    sqlite: { sync: 'NORMAL', cacheMiB: 64, readWorkers: 3, prewarm: false },
+    sqlite: { sync: 'NORMAL', cacheMiB: 64, readWorkers: 3, prewarm: false, walLimitMiB: 16, maxMiB: 2048 },
     shutdownGraceSeconds: 3,
     auth: {
       mode: 'external',
@@ -220,6 +222,8 @@ test('invalid values fail with a ConfigError naming the variable', () => {
   assertRejected({ HOST: 'bad host name' }, 'HOST');
   assertRejected({ VESTA_SQLITE_SYNC: 'OFF' }, 'VESTA_SQLITE_SYNC');
   assertRejected({ VESTA_SQLITE_CACHE_MB: '1' }, 'VESTA_SQLITE_CACHE_MB');
+  assertRejected({ VESTA_SQLITE_WAL_LIMIT_MB: '0' }, 'VESTA_SQLITE_WAL_LIMIT_MB');
+  assertRejected({ VESTA_SQLITE_MAX_MB: 'lots' }, 'VESTA_SQLITE_MAX_MB');
   assertRejected({ VESTA_MAX_COUNT: '0' }, 'VESTA_MAX_COUNT');
   assertRejected({ VESTA_DEFAULT_COUNT: '2000' }, 'VESTA_DEFAULT_COUNT');
   assertRejected({ VESTA_MAX_COUNT: '10', VESTA_DEFAULT_COUNT: '11' }, 'VESTA_DEFAULT_COUNT');

@@ -44,6 +44,13 @@ export interface SqliteStoreOptions {
   prewarm?: boolean;
   /** WAL checkpoints on a worker thread, off the event loop (checkpointer.ts). Default off here; the server turns it on. */
   checkpointWorker?: boolean;
+  /**
+   * The size the WAL is kept to, in MiB (default 64): `journal_size_limit`, so a restarted WAL file shrinks back to
+   * it, and with the checkpoint worker a WAL past it is checkpointed and restarted at once, and truncated when idle.
+   */
+  walLimitMiB?: number;
+  /** Largest database file in MiB (`max_page_count`, a quota): writes past it fail as on a full disk (507). */
+  maxMiB?: number;
 }
 
 /** Everything the search plan can say compiles to SQL; chains stop where SQLite's expression depth would. */
@@ -54,6 +61,9 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
 
 /** Default page cache of the read connection, which serves every read and search. */
 const DEFAULT_READ_CACHE_MIB = 512;
+
+/** Default of `walLimitMiB`: well above the writer's automatic checkpoint (8,000 pages of 4 KiB), so only bursts reach it. */
+const DEFAULT_WAL_LIMIT_MIB = 64;
 
 /** The writer's own automatic checkpoint, in WAL pages (each is a full-file sync under synchronous=FULL). */
 const AUTO_CHECKPOINT_PAGES = 8000;
@@ -117,6 +127,7 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
     fs.mkdirSync(opts.dataDir, { recursive: true });
     const file = path.join(opts.dataDir, opts.fileName ?? 'vesta.sqlite');
     const busy = opts.busyTimeoutMs ?? 5000;
+    const walLimitBytes = Math.floor((opts.walLimitMiB ?? DEFAULT_WAL_LIMIT_MIB) * 1048576);
     const w = new Database(file);
     try {
       w.pragma(`busy_timeout = ${Math.max(0, Math.floor(busy))}`);
@@ -128,7 +139,13 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
       tuneConnection(w, 2); // WriterCache sizes the page cache
       // Checkpoint less often: each checkpoint is a full-file sync under synchronous=FULL (the WAL stays bounded).
       w.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
+      // A WAL that grew during a burst is cut back to this size when it restarts, instead of keeping its peak size.
+      w.pragma(`journal_size_limit = ${walLimitBytes}`);
       migrate(w);
+      if (opts.maxMiB !== undefined) {
+        const pageSize = Number(w.pragma('page_size', { simple: true }));
+        w.pragma(`max_page_count = ${Math.max(1, Math.floor((opts.maxMiB * 1048576) / pageSize))}`);
+      }
     } catch (err) {
       w.close();
       throw err;
@@ -138,7 +155,7 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
     const walSync = opts.synchronous === 'NORMAL' ? undefined : new WalSync(`${file}-wal`);
     const workers = Math.max(0, Math.floor(opts.readWorkers ?? 0));
     const pool = workers > 0 ? new ReadPool({ file, cacheMiB, busyTimeoutMs: busy, prewarm: opts.prewarm ?? false }, workers, opts.readTimeoutMs) : undefined;
-    const checkpointer = opts.checkpointWorker ? new Checkpointer({ file, thresholdFrames: WORKER_CHECKPOINT_PAGES, intervalMs: 20 }) : undefined;
+    const checkpointer = opts.checkpointWorker ? new Checkpointer({ file, thresholdFrames: WORKER_CHECKPOINT_PAGES, intervalMs: 20, walLimitBytes, idleMs: 1000 }) : undefined;
     return new SqliteStore(new SqliteSession(w), new SqliteSession(r), walSync, pool, checkpointer);
   }
 
@@ -188,6 +205,11 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
   }
 
   private flush(): void {
+    if (!this.closed && this.checkpointer?.wantsWriteLock()) {
+      // The checkpoint thread is restarting an oversized WAL: the writes wait in the queue, the event loop does not.
+      setTimeout(() => void this.mutex.run(() => this.flush()), 1);
+      return;
+    }
     const batch = this.pending.splice(0, MAX_GROUP);
     if (this.pending.length > 0) this.scheduleFlush();
     if (batch.length === 0) return;
@@ -316,6 +338,7 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
   async transaction<T>(work: (tx: ResourceStore) => Promise<T>): Promise<T> {
     const result = await this.mutex.run(async () => {
       this.assertOpen();
+      while (this.checkpointer?.wantsWriteLock()) await new Promise((r) => setTimeout(r, 1)); // as flush() does
       const db = this.writer.db;
       db.exec('BEGIN IMMEDIATE');
       const tx = new SqliteTransaction(this.writer);
@@ -389,12 +412,17 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
       await this.pool?.close();
       await this.checkpointer?.close();
       this.reader.db.close();
-      // Refreshes planner statistics where they drifted (SQLite's advice for closing a connection).
+      // Refreshes planner statistics where they drifted (SQLite's advice for closing a connection). Advisory only:
+      // on a full disk it cannot write them, and closing must still succeed (a SIGTERM then exits 0).
       try {
         this.writer.db.pragma('optimize');
-      } finally {
-        this.writer.db.close();
+      } catch (err) {
+        if (!isStorageFull(err)) {
+          this.writer.db.close();
+          throw err;
+        }
       }
+      this.writer.db.close();
     });
   }
 

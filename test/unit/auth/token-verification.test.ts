@@ -80,6 +80,18 @@ describe('a valid token', () => {
     assert.equal(await auth.authenticator.authenticate(bearer(token)), await auth.authenticator.authenticate(bearer(token)));
   });
 
+  test('a cached token lends nothing to another text with the same signature: a payload swapped in is verified and refused', async () => {
+    const { token } = await own().tokens.sign({ scope: 'patient/*.rs', clientId: 'app', patient: 'p1', expiresInSeconds: 60 });
+    const ctx = await auth.authenticator.authenticate(bearer(token));
+    assert.equal(ctx.patient, 'p1');
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, patient: 'p2', scope: 'system/*.cruds' })).toString('base64url')}.${signature}`;
+    await refused(bearer(forged), /signature/i);
+    // The genuine token still works, from the cache.
+    assert.equal(await auth.authenticator.authenticate(bearer(token)), ctx);
+  });
+
   test('ES256 tokens are accepted too', async () => {
     const { token } = await own().tokens.sign({ scope: 'user/*.rs', clientId: 'app', expiresInSeconds: 60, alg: 'ES256' });
     assert.equal((await auth.authenticator.authenticate(bearer(token))).clientId, 'app');

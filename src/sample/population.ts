@@ -1,11 +1,14 @@
 /// <reference types="fhir" />
 /**
- * Seeded population for the search bench: Patients with a census-like surname distribution, 20 Observations
- * and 4 MedicationRequests each, and a shared formulary of Medications. Every resource is a pure function of
- * (seed, patient index, item index), so the bench can regenerate any patient's data to compute the expected
- * number of matches without keeping 1.25 million resources in memory.
+ * Seeded sample population (the search bench's and `vesta seed`'s): Patients with a census-like surname
+ * distribution, 20 Observations and 4 MedicationRequests each, and a shared formulary of Medications. Every resource
+ * is a pure function of (seed, patient index, item index), so the bench can regenerate any patient's data to compute
+ * the expected number of matches without keeping 1.25 million resources in memory.
+ *
+ * `ns` prefixes the ids of a patient's resources (never the shared formulary's): the bench uses none, `vesta seed`
+ * one per seed, so populations of different seeds sit side by side in one store.
  */
-import { Rng } from '../lib/generate.js';
+import { Rng } from './random.js';
 
 /** Observations per Patient. */
 export const OBSERVATIONS_PER_PATIENT = 20;
@@ -96,8 +99,8 @@ const FORMS: readonly (readonly [string, string])[] = [
 const STRENGTHS = ['2.5 MG', '5 MG', '10 MG', '20 MG', '25 MG', '40 MG', '50 MG', '100 MG', '250 MG', '500 MG'];
 
 /** Start and end of the `effectiveDateTime` / `authoredOn` spread (2015-01-01 .. 2025-12-31, UTC). */
-const SPAN_START = Date.UTC(2015, 0, 1);
-const SPAN_END = Date.UTC(2026, 0, 1);
+export const SPAN_START = Date.UTC(2015, 0, 1);
+export const SPAN_END = Date.UTC(2026, 0, 1);
 
 /** A 32-bit seed mixed from several integers (splitmix-like), so (patient, item) streams are independent. */
 function mix(...parts: number[]): number {
@@ -112,7 +115,7 @@ function mix(...parts: number[]): number {
 }
 
 /** The random stream of one (kind, patient, item) triple. */
-function rngFor(seed: number, stream: number, patient: number, item = 0): Rng {
+export function rngFor(seed: number, stream: number, patient: number, item = 0): Rng {
   return new Rng(mix(seed, stream, patient, item));
 }
 
@@ -145,13 +148,17 @@ function isoDate(ms: number): string {
 }
 
 /** The logical id of Patient `i`. */
-export const patientId = (i: number): string => `pat-${i}`;
+export const patientId = (i: number, ns = ''): string => `${ns}pat-${i}`;
 /** The logical id of Medication `j`. */
 export const medicationId = (j: number): string => `med-${j}`;
 /** The logical id of the k-th Observation of Patient `i`. */
-export const observationId = (i: number, k: number): string => `obs-${i}-${k}`;
+export const observationId = (i: number, k: number, ns = ''): string => `${ns}obs-${i}-${k}`;
 /** The logical id of the k-th MedicationRequest of Patient `i`. */
-export const medicationRequestId = (i: number, k: number): string => `mr-${i}-${k}`;
+export const medicationRequestId = (i: number, k: number, ns = ''): string => `${ns}mr-${i}-${k}`;
+/** The logical id of the e-th Encounter of Patient `i` (Observation k happened during Encounter k / 4). */
+export const encounterId = (i: number, e: number, ns = ''): string => `${ns}enc-${i}-${e}`;
+/** Observations recorded during one Encounter. */
+export const OBSERVATIONS_PER_ENCOUNTER = 4;
 
 /** The family names of Patient `i` (official first, then a maiden name when there is one); cheap, for expected counts. */
 export function patientFamilies(seed: number, i: number): string[] {
@@ -162,7 +169,7 @@ export function patientFamilies(seed: number, i: number): string[] {
 }
 
 /** Patient `i` with its client-assigned id; valid FHIR R4 (and against the vesta-patient profile's constraints). */
-export function generatePatient(seed: number, i: number): fhir4.Patient {
+export function generatePatient(seed: number, i: number, ns = ''): fhir4.Patient {
   const families = patientFamilies(seed, i);
   const rng = rngFor(seed, 2, i);
   const male = rng.next() < 0.49;
@@ -174,7 +181,7 @@ export function generatePatient(seed: number, i: number): fhir4.Patient {
   if (families[1] !== undefined) name.push({ use: 'maiden', family: families[1], given });
   return {
     resourceType: 'Patient',
-    id: patientId(i),
+    id: patientId(i, ns),
     identifier: [{
       use: 'usual',
       type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR', display: 'Medical Record Number' }] },
@@ -233,14 +240,18 @@ function quantity(value: number, unit: string): fhir4.Quantity {
   return { value, unit, system: UCUM, code: unit };
 }
 
-/** The k-th Observation of Patient `i` (vital signs or laboratory, with subject and encounter references). */
-export function generateObservation(seed: number, i: number, k: number): fhir4.Observation {
+/**
+ * The k-th Observation of Patient `i` (vital signs or laboratory, with subject and encounter references). `at`
+ * (epoch ms) places it during its Encounter instead of at its own random time (`vesta seed` writes Encounters).
+ */
+export function generateObservation(seed: number, i: number, k: number, ns = '', at?: number): fhir4.Observation {
   const facts = observationFacts(seed, i, k);
+  const effective = at ?? facts.effective;
   const kind = OBSERVATION_KINDS.find((x) => x.code === facts.code)!;
   const rng = rngFor(seed, 4, i, k);
   const obs: fhir4.Observation = {
     resourceType: 'Observation',
-    id: observationId(i, k),
+    id: observationId(i, k, ns),
     status: 'final',
     category: [{
       coding: [{
@@ -248,11 +259,11 @@ export function generateObservation(seed: number, i: number, k: number): fhir4.O
       }],
     }],
     code: { coding: [{ system: LOINC, code: kind.code, display: kind.display }], text: kind.display },
-    subject: { reference: `Patient/${patientId(i)}` },
-    // Encounters are referenced (as in exported records) but not part of the population.
-    encounter: { reference: `Encounter/enc-${i}-${Math.floor(k / 4)}` },
-    effectiveDateTime: new Date(facts.effective).toISOString().replace('.000Z', 'Z'),
-    issued: new Date(facts.effective + 3_600_000).toISOString(),
+    subject: { reference: `Patient/${patientId(i, ns)}` },
+    // The bench's population only refers to Encounters (as exported records do); `vesta seed` writes them too.
+    encounter: { reference: `Encounter/${encounterId(i, Math.floor(k / OBSERVATIONS_PER_ENCOUNTER), ns)}` },
+    effectiveDateTime: new Date(effective).toISOString().replace('.000Z', 'Z'),
+    issued: new Date(effective + 3_600_000).toISOString(),
   };
   if (kind.unit) {
     const u = kind.unit;
@@ -293,25 +304,34 @@ export function medicationRequestFacts(seed: number, i: number, k: number): Medi
   return { intent, status, medication, authoredOn };
 }
 
-/** The k-th MedicationRequest of Patient `i`, referencing one of the shared Medications. */
-export function generateMedicationRequest(seed: number, i: number, k: number): fhir4.MedicationRequest {
+/** Where and when a MedicationRequest was written, when it belongs to an Encounter of the record. */
+export interface Visit {
+  encounter: string;
+  /** Epoch milliseconds. */
+  at: number;
+}
+
+/** The k-th MedicationRequest of Patient `i`, referencing one of the shared Medications (and its Encounter, when given). */
+export function generateMedicationRequest(seed: number, i: number, k: number, ns = '', visit?: Visit): fhir4.MedicationRequest {
   const f = medicationRequestFacts(seed, i, k);
   const rng = rngFor(seed, 6, i, k);
   const times = rng.int(1, 3);
-  return {
+  const request: fhir4.MedicationRequest = {
     resourceType: 'MedicationRequest',
-    id: medicationRequestId(i, k),
+    id: medicationRequestId(i, k, ns),
     status: f.status,
     intent: f.intent,
     medicationReference: { reference: `Medication/${medicationId(f.medication)}` },
-    subject: { reference: `Patient/${patientId(i)}` },
-    authoredOn: isoDate(f.authoredOn),
+    subject: { reference: `Patient/${patientId(i, ns)}` },
+    authoredOn: isoDate(visit?.at ?? f.authoredOn),
     dosageInstruction: [{
       sequence: 1,
       text: `Take 1 unit ${times === 1 ? 'once' : times === 2 ? 'twice' : 'three times'} daily`,
       timing: { repeat: { frequency: times, period: 1, periodUnit: 'd' } },
     }],
   };
+  if (visit) request.encounter = { reference: `Encounter/${visit.encounter}` };
+  return request;
 }
 
 /** Resources in a population of `patients` Patients. */
