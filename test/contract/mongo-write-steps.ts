@@ -48,6 +48,28 @@ export function describeWriteSteps(name: string, makeStore: () => Promise<MongoS
       }
     });
 
+    test('a claim made a moment ago is finished by another writer only where a conditional replace is atomic', async () => {
+      const store = await makeStore();
+      try {
+        await store.write(w(version('Patient', 'live', 1, 0)), null);
+        const v2 = version('Patient', 'live', 2, 1, { active: true });
+        const claim = { ...historyDoc(v2, 1e9), next: currentDoc(v2, [], 1) };
+        await store.db.collection(HISTORY).insertOne({ ...claim, cl: Date.now() } as never);
+        await assert.rejects(store.write(w(version('Patient', 'live', 2, 2)), '1'), (e: unknown) => e instanceof VersionConflict);
+        // FerretDB: left to its (presumably live) writer; elsewhere finished at once.
+        const atomic = store.server.kind !== 'FerretDB';
+        assert.equal((await store.read('Patient', 'live'))?.versionId, atomic ? '2' : '1');
+        if (!atomic) {
+          // Once old enough, its writer is presumed dead and the next writer finishes it.
+          await store.db.collection(HISTORY).updateOne({ _id: claim._id as never }, { $set: { cl: Date.now() - 60_000 } });
+          await assert.rejects(store.write(w(version('Patient', 'live', 2, 2)), '1'), (e: unknown) => e instanceof VersionConflict);
+          assert.deepEqual(await store.read('Patient', 'live'), v2);
+        }
+      } finally {
+        await store.close();
+      }
+    });
+
     test('a writer dead after installing: its version is visible in read, vread and history alike', async () => {
       const store = await makeStore();
       try {

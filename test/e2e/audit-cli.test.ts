@@ -5,9 +5,11 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { auditRecords } from '../support/audit-trail.js';
 import { fhir, startTestServer } from '../support/test-app.js';
 import type { TestServer } from '../support/test-app.js';
+import { storeEnv } from '../support/test-store.js';
 
 /**
  * `vesta audit` against a running server's data (issue 13, items 3 and 5): export writes one AuditEvent per NDJSON
@@ -17,8 +19,25 @@ import type { TestServer } from '../support/test-app.js';
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'vesta.js');
 let srv: TestServer;
 
+/** Rewrites the outcome of the failed read's record in place, as an intruder with database access could. */
+async function tamper(): Promise<void> {
+  if (srv.store instanceof SqliteStore) {
+    const db = new Database(path.join(srv.dataDir, 'vesta.sqlite'));
+    try {
+      db.prepare("UPDATE audit_log SET record = replace(record, '\"outcome\":\"4\"', '\"outcome\":\"0\"') WHERE outcome = '4'").run();
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const log = srv.store.db.collection<{ _id: number; text: string; outcome: string }>('vesta_audit');
+  const failed = await log.findOne({ outcome: { $eq: '4' } });
+  assert.ok(failed, 'the failed read has an audit record');
+  await log.updateOne({ _id: { $eq: failed._id } }, { $set: { text: failed.text.replace('"outcome":"4"', '"outcome":"0"') } });
+}
+
 async function vesta(...args: string[]): Promise<{ code: number; stdout: string }> {
-  const env = { PATH: process.env.PATH ?? '', VESTA_DATA_DIR: srv.dataDir, VESTA_BASE_URL: srv.base, VESTA_AUTH: 'off', HOST: '127.0.0.1', LOG_LEVEL: 'error' };
+  const env = { PATH: process.env.PATH ?? '', ...(await storeEnv(srv.store, srv.dataDir)), VESTA_BASE_URL: srv.base, VESTA_AUTH: 'off', HOST: '127.0.0.1', LOG_LEVEL: 'error' };
   try {
     const { stdout } = await promisify(execFile)(process.execPath, [CLI, ...args], { env, timeout: 60_000 });
     return { code: 0, stdout };
@@ -57,12 +76,7 @@ test('checkpoint signs the head; verify is intact (exit 0), then finds a modifie
   const ok = await vesta('audit', 'verify', '--json');
   assert.equal(ok.code, 0, ok.stdout);
   assert.equal((JSON.parse(ok.stdout) as { intact: boolean; checkpoints: number }).intact, true);
-  const db = new Database(path.join(srv.dataDir, 'vesta.sqlite'));
-  try {
-    db.prepare("UPDATE audit_log SET record = replace(record, '\"outcome\":\"4\"', '\"outcome\":\"0\"') WHERE outcome = '4'").run();
-  } finally {
-    db.close();
-  }
+  await tamper();
   const broken = await vesta('audit', 'verify');
   assert.equal(broken.code, 1);
   assert.match(broken.stdout, /BROKEN at record \d+/);

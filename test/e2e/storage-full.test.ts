@@ -5,6 +5,7 @@ import { fhir, startTestServer } from '../support/test-app.js';
 import type { TestServer } from '../support/test-app.js';
 import { assertOutcome } from '../support/outcome-assert.js';
 import { captureLog } from '../support/log-capture.js';
+import { SQLITE_ONLY } from '../support/test-store.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +14,7 @@ import { startServerProcess, stopServerProcess } from '../support/server-process
 /** The store's write connection (private): the test caps its size, as a full disk would. */
 const writerOf = (srv: TestServer) => (srv.store as unknown as { writer: { db: Database.Database } }).writer.db;
 
-describe('a full disk is an explained condition', () => {
+describe('a full disk is an explained condition', { skip: SQLITE_ONLY }, () => {
   let srv: TestServer;
   const captured = captureLog('error');
   before(async () => {

@@ -32,6 +32,16 @@ export async function openTestMongoStore(): Promise<MongoStore> {
 }
 
 /**
+ * The environment that points a child process (the `vesta` CLI, say) at the same data as a test server's store:
+ * its MongoDB database, or else the SQLite data directory.
+ */
+export async function storeEnv(store: object, dataDir: string): Promise<Record<string, string>> {
+  if (!(store instanceof MongoStore)) return { VESTA_DATA_DIR: dataDir };
+  if (uri === undefined) throw new Error('no MongoDB test server was started');
+  return { VESTA_DATA_DIR: dataDir, MONGODB_URI: await uri, VESTA_MONGODB_DB: store.db.databaseName };
+}
+
+/**
  * The reason to skip an end-to-end case that needs multi-document transactions, when the store under test cannot
  * have them: the MongoDB-wire test servers are standalone (their store reports `transactions: false` and transaction
  * Bundles are refused with 501, as they should be). A real MongoDB through MONGODB_URI runs them.

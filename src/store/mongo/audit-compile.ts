@@ -5,7 +5,7 @@
  */
 import type { Document } from 'mongodb';
 import type { Clause, Prefix, StoreQuery } from '../../vocabulary/plan.js';
-import { UnsupportedAuditQuery } from '../audit-trail.js';
+import { unsupportedAudit as unsupported } from '../audit-order.js';
 import { literalRegex } from './compile.js';
 
 const CODE_SYSTEMS: Readonly<Record<string, string>> = {
@@ -15,8 +15,6 @@ const CODE_SYSTEMS: Readonly<Record<string, string>> = {
 const NEVER: Document = { _id: { $in: [] } };
 const ALWAYS: Document = {};
 
-const unsupported = (what: string): UnsupportedAuditQuery =>
-  new UnsupportedAuditQuery(`AuditEvent search does not support ${what}; use date, agent, agent-name, entity, entity-type, patient, type, subtype, action, outcome, source, site or address`);
 
 /** A recorded instant is a point: the plan's [lo, hi] semantics with lo = hi = recorded. */
 function range(prefix: Prefix, low: number, high: number): Document {

@@ -5,23 +5,25 @@
  * oracle runs against it on FerretDB. Chains and `_has` are resolved first (`resolveStages`), so matching is
  * synchronous.
  */
+import type { Document } from 'mongodb';
 import { badRequest } from '../../fhir/outcome.js';
 import type { Clause, Prefix, SortKey } from '../../vocabulary/plan.js';
-import type { KeyValue } from '../sqlite/cursor.js';
+import type { KeyValue } from '../cursor.js';
 import { ARRAYS, type CurrentDoc, type IndexArrays } from './documents.js';
 import { MAX_STAGE_IDS } from './compile.js';
+import { looseFilter, type Resolved } from './loose-filter.js';
+
+export type { Resolved };
 
 type Leaf = Extract<Clause, { kind: 'string' | 'token' | 'range' | 'reference' | 'uri' }>;
 type Row = { p: string } & Record<string, unknown>;
 
-/** The ids each chain (per target type) and `_has` clause stands for, found before matching. */
-export interface Resolved {
-  chains: Map<Clause, Map<string, Set<string>>>;
-  has: Map<Clause, Set<string>>;
-}
 
-/** Runs inner queries in process: the live documents of a type. */
-export type DocSource = (type: string) => Promise<CurrentDoc[]>;
+/**
+ * Runs inner queries in process: the live documents of a type that pass `candidates`, a sound superset of the
+ * clause being evaluated (loose-filter.ts) that the server can run; the exact match is then done here.
+ */
+export type DocSource = (type: string, candidates: Document) => Promise<CurrentDoc[]>;
 
 /** Resolves every chain and `_has` under `clause` (inner ones first), for documents of `type`. */
 export async function resolveStages(clause: Clause | undefined, type: string, docs: DocSource, types: () => Promise<string[]>, into: Resolved = { chains: new Map(), has: new Map() }): Promise<Resolved> {
@@ -37,7 +39,7 @@ export async function resolveStages(clause: Clause | undefined, type: string, do
       let carried = 0;
       for (const t of clause.targetTypes.length > 0 ? clause.targetTypes : await types()) {
         await resolveStages(clause.where, t, docs, types, into);
-        const ids = new Set((await docs(t)).filter((d) => matchDoc(clause.where, d, into)).map((d) => d._id));
+        const ids = new Set((await docs(t, looseFilter(clause.where, into))).filter((d) => matchDoc(clause.where, d, into)).map((d) => d._id));
         carried += ids.size;
         if (carried > MAX_STAGE_IDS) throw badRequest(`The search through ${clause.param.code} matches more than ${MAX_STAGE_IDS} resources in one stage.`, undefined, 'too-costly');
         byType.set(t, ids);
@@ -48,7 +50,9 @@ export async function resolveStages(clause: Clause | undefined, type: string, do
     case 'has': {
       await resolveStages(clause.where, clause.sourceType, docs, types, into);
       const ids = new Set<string>();
-      for (const d of await docs(clause.sourceType)) {
+      const pointing = { 'r.p': { $eq: clause.param.code }, 'r.tt': { $eq: type } };
+      const narrowed = looseFilter(clause.where, into);
+      for (const d of await docs(clause.sourceType, Object.keys(narrowed).length === 0 ? pointing : { $and: [pointing, narrowed] })) {
         if (!matchDoc(clause.where, d, into)) continue;
         for (const r of d.r) if (r.p === clause.param.code && r.tt === type && r.ti !== null) ids.add(r.ti);
       }

@@ -78,6 +78,19 @@ export interface HistoryDoc {
    * unless the current document has reached it; a writer that finds it (claim lost) finishes it (roll forward).
    */
   next?: CurrentDoc;
+  /** While pending: when the claim was made (wall clock, ms), so a roll forward can tell a live writer from a dead one. */
+  cl?: number;
+}
+
+/**
+ * The filter for one document by `_id`, in the plain form `{_id: id}` rather than `{_id: {$eq: id}}`: both mean the
+ * same on MongoDB, but FerretDB 1.x (SQLite) serves only the plain form from its primary key and answers the other by
+ * reading the whole collection, which made each write cost a scan. The id is checked to be a string, which a query
+ * can only ever compare, never read as an operator.
+ */
+export function byId(id: string): { _id: string } {
+  if (typeof id !== 'string') throw new Error('a document id must be a string');
+  return { _id: id };
 }
 
 /** The history `_id` of one version. */

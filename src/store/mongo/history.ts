@@ -6,7 +6,7 @@
 import type { Collection, Document, Filter } from 'mongodb';
 import { badRequest } from '../../fhir/outcome.js';
 import type { HistoryScope, Page, PageRequest, StoredVersion } from '../../vocabulary/versions.js';
-import { decodeCursor, encodeCursor } from '../sqlite/cursor.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
 import { fromHistory, type HistoryDoc } from './documents.js';
 
 /** Tells whether a pending history version (its write still in flight, or its writer dead) is visible yet. */
@@ -29,7 +29,7 @@ export async function historyPage(
   } else if (scope.resourceType !== undefined) base.type = { $eq: scope.resourceType };
   if (scope.since !== undefined) base.lu = { $gte: instant(scope.since, '_since') };
   const at = scope.at === undefined ? undefined : instant(scope.at, '_at');
-  const total = scope.id !== undefined && at === undefined ? await history.countDocuments({ ...base, ...COMMITTED }) : undefined;
+  const total = scope.id !== undefined && at === undefined ? await committedCount(history, visible, base) : undefined;
   const count = Math.max(0, Math.floor(page.count));
   if (count === 0) return total === undefined ? { items: [] } : { items: [], total };
 
@@ -56,7 +56,7 @@ export async function historyPage(
   const dir = backward ? 1 : -1;
   pipeline.push({ $sort: { lu: dir, hs: dir } }, { $limit: count + 1 });
   const rows = at !== undefined && atInProcess
-    ? await currentAt(history, { ...base, lu: pipeline[0]!['$match'].lu, ...COMMITTED }, cursor?.keys, backward, count + 1)
+    ? await currentAt(history, visible, { ...base, lu: pipeline[0]!['$match'].lu }, cursor?.keys, backward, count + 1)
     : (await history.aggregate(pipeline).toArray()) as HistoryDoc[];
   const more = rows.length > count;
   const raw = rows.slice(0, count);
@@ -77,11 +77,13 @@ export async function historyPage(
 
 /** `_at` in process: the newest version per resource among `filter`, then the keyset page (newest first). */
 async function currentAt(
-  history: Collection<HistoryDoc>, filter: Filter<HistoryDoc>, keys: unknown[] | undefined, backward: boolean, limit: number,
+  history: Collection<HistoryDoc>, visible: PendingCheck, filter: Filter<HistoryDoc>, keys: unknown[] | undefined, backward: boolean, limit: number,
 ): Promise<HistoryDoc[]> {
   const newest = new Map<string, HistoryDoc>();
   const later = (a: HistoryDoc, b: HistoryDoc): boolean => a.lu > b.lu || (a.lu === b.lu && a.hs > b.hs);
   for await (const d of history.find(filter)) {
+    // Pending versions count once their current document has reached them (FerretDB keeps every version pending).
+    if (d.next !== undefined && !(await visible(d))) continue;
     const k = `${d.type}/${d.id}`;
     const seen = newest.get(k);
     if (seen === undefined || later(d, seen)) newest.set(k, d);
@@ -94,6 +96,17 @@ async function currentAt(
     if (backward) list.reverse();
   }
   return list.slice(0, limit);
+}
+
+/**
+ * How many versions match `base` and are committed: those whose step 3 is done, plus the pending ones whose current
+ * document has reached them (every version on FerretDB, which skips step 3).
+ */
+async function committedCount(history: Collection<HistoryDoc>, visible: PendingCheck, base: Filter<HistoryDoc>): Promise<number> {
+  let n = await history.countDocuments({ ...base, ...COMMITTED });
+  const pending = history.find({ ...base, next: { $exists: true } }, { projection: { _id: 1, type: 1, id: 1, v: 1 } });
+  for await (const d of pending) if (await visible(d as HistoryDoc)) n++;
+  return n;
 }
 
 /** Normalizes an instant to the stored form (ms and `Z`), so text comparison is chronological. */

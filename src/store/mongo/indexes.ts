@@ -33,24 +33,22 @@ const CONFLICT_CODES = new Set([85, 86]);
  * Creates the indexes on `coll` (a no-op for those that exist) and reports each name it asked for. An index an
  * operator made with the same keys under another name is left as it is (MongoDB refuses a second one): that index
  * is reported as kept, never dropped or renamed.
+ *
+ * One `createIndexes` per index, not one for all: FerretDB 1.24 drops the connection (a server-side panic) when one
+ * command asks for two or more indexes that all exist already, which is every start on an existing database.
  */
 export async function ensureIndexes(
   coll: Collection<Document>, indexes: readonly IndexDescription[], log: (msg: string, meta: Record<string, unknown>) => void,
 ): Promise<void> {
-  try {
-    const names = await coll.createIndexes([...indexes]);
-    log('mongodb index ensured', { collection: coll.collectionName, indexes: names });
-    return;
-  } catch (err) {
-    if (!CONFLICT_CODES.has((err as { code?: number }).code ?? 0)) throw err;
-  }
+  const ensured: string[] = [];
   for (const index of indexes) {
     try {
       await coll.createIndexes([index]);
-      log('mongodb index ensured', { collection: coll.collectionName, indexes: [index.name] });
+      ensured.push(String(index.name));
     } catch (err) {
       if (!CONFLICT_CODES.has((err as { code?: number }).code ?? 0)) throw err;
       log('mongodb index kept as found (an index with these keys exists under another name)', { collection: coll.collectionName, index: index.name });
     }
   }
+  if (ensured.length > 0) log('mongodb index ensured', { collection: coll.collectionName, indexes: ensured });
 }

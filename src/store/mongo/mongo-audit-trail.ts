@@ -5,9 +5,10 @@ import {
   GENESIS_HASH, linkHash, UnsupportedAuditQuery,
   type AuditCheckpoint, type AuditColumns, type AuditEntityRow, type AuditEntry, type AuditLink, type AuditTrail, type StoredAudit,
 } from '../audit-trail.js';
-import { auditOrder } from '../sqlite/audit-compile.js';
-import { Mutex } from '../sqlite/mutex.js';
+import { auditOrder } from '../audit-order.js';
+import { Mutex } from '../mutex.js';
 import { compileAuditFilter } from './audit-compile.js';
+import { ensureIndexes } from './indexes.js';
 
 /** One audit record: `_id` is its sequence number, so two appenders can never take the same link. */
 interface AuditDoc {
@@ -91,12 +92,12 @@ export class MongoAuditTrail implements AuditTrail {
 
   /** The indexes of the audit searches (idempotent, by name). */
   async ensureIndexes(): Promise<void> {
-    await this.log.createIndexes([
+    await ensureIndexes(this.log as unknown as Collection<Document>, [
       { name: 'vesta_audit_recorded', key: { recorded: 1, _id: 1 } },
       { name: 'vesta_audit_entity', key: { 'entities.ref': 1 } },
       { name: 'vesta_audit_patient', key: { patients: 1 } },
       { name: 'vesta_audit_who', key: { who: 1 } },
-    ]);
+    ], () => undefined);
   }
 
   private async readHead(): Promise<{ seq: number; hash: string }> {

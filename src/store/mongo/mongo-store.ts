@@ -5,10 +5,10 @@ import {
   VersionConflict, type HistoryScope, type IndexMaintenance, type Page, type PageRequest, type ResourceStore,
   type StoreCapabilities, type StoredVersion, type VersionWrite,
 } from '../port.js';
-import { Mutex } from '../sqlite/mutex.js';
+import { Mutex } from '../mutex.js';
 import { compileFilter, type StageRunner } from './compile.js';
 import {
-  collectionName, currentDoc, fromCurrent, fromHistory, historyDoc, historyKey, indexArrays, VERSION_PROJECTION,
+  byId, collectionName, currentDoc, fromCurrent, fromHistory, historyDoc, historyKey, indexArrays, VERSION_PROJECTION,
   type CurrentDoc, type HistoryDoc,
 } from './documents.js';
 import { historyPage } from './history.js';
@@ -35,6 +35,11 @@ const SEQ_BLOCKS = 'vesta_seq_blocks';
 const LOCKS = 'vesta_locks';
 /** Sequence numbers taken from the shared counter at once (one round trip per block, not per write). */
 const SEQ_BLOCK = 256;
+/**
+ * On a server without atomic conditional updates, a pending claim younger than this is left to its writer to install
+ * (`rollForward`); an older one is presumed left by a dead writer and finished by whoever finds it.
+ */
+const LIVE_CLAIM_MS = 10_000;
 /** A `serialized` lock older than this is presumed left by a dead process and taken over. */
 const LOCK_TTL_MS = 30_000;
 
@@ -63,7 +68,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * 2. install: replace the current document if it is older (upsert on create);
  * 3. commit: remove the carried document from the history entry.
  * A crash after 1 leaves a pending history entry that readers hide (its current document never reached it) and the
- * next writer of that resource finishes (roll forward) before reporting the conflict; a crash after 2 leaves one
+ * next writer of that resource finishes (roll forward) before reporting the conflict (on FerretDB, whose conditional
+ * replace of step 2 is not atomic, only once the claim is LIVE_CLAIM_MS old); a crash after 2 leaves one
  * that readers see as committed because the current document reached it (and they complete step 3). So a reader
  * never sees a current version without its history, nor a version in history ahead of the current one.
  */
@@ -72,9 +78,13 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
   /**
    * Searches evaluated in process (doc-match.ts) because the server's query language cannot carry the compiled
    * filters: FerretDB 1.x (no `$elemMatch` with field names, no `$min`/`$max`/`$first`). Correct, but each search reads
-   * every live document of its types.
+   * every candidate its superset filter lets through (loose-filter.ts).
    */
   readonly inProcessSearch: boolean;
+  /** Whether step 3 of a write is done (`commit`): not on FerretDB 1.x. */
+  private readonly commitsHistory: boolean;
+  /** Whether a conditional replace is atomic on the server (not on FerretDB 1.x): see `rollForward`. */
+  private readonly atomicUpdates: boolean;
   private readonly versions: Collection<HistoryDoc>;
   private readonly ensured = new Map<string, Promise<void>>();
   private readonly txMutex = new Mutex();
@@ -93,6 +103,8 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
   ) {
     this.capabilities = capabilitiesFor(server);
     this.inProcessSearch = server.kind === 'FerretDB';
+    this.commitsHistory = server.kind !== 'FerretDB';
+    this.atomicUpdates = server.kind !== 'FerretDB';
     this.versions = db.collection<HistoryDoc>(HISTORY);
   }
 
@@ -182,17 +194,17 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
     // The claim protects version n only if n follows the expected one (the write algorithm always writes so).
     if (!Number.isInteger(n) || n !== expectedN + 1) throw new Error(`version ${v.versionId} does not follow ${String(expected)}`);
     const coll = await this.current(v.resourceType);
-    const cur = await coll.findOne({ _id: { $eq: v.id } }, { projection: { vid: 1, seq: 1 }, ...(session ? { session } : {}) });
+    const cur = await coll.findOne(byId(v.id), { projection: { vid: 1, seq: 1 }, ...(session ? { session } : {}) });
     const actual = cur?.vid ?? null;
     if (actual !== expected) throw new VersionConflict(v.resourceType, v.id, actual);
     const doc = currentDoc(v, w.index, cur?.seq ?? (await this.nextSeq()));
-    const claim: HistoryDoc = { ...historyDoc(v, await this.nextSeq()), next: doc };
+    const claim: HistoryDoc = { ...historyDoc(v, await this.nextSeq()), next: doc, cl: Date.now() };
     try {
       await this.versions.insertOne(claim, session ? { session } : {});
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       if (session !== undefined) throw new VersionConflict(v.resourceType, v.id, v.versionId);
-      const found = await this.versions.findOne({ _id: { $eq: claim._id } });
+      const found = await this.versions.findOne(byId(claim._id));
       // A retried insert of our own claim (retryable writes) finds itself; anyone else's claim wins.
       if (found === null || found.hs !== claim.hs) {
         if (found !== null) await this.rollForward(found);
@@ -200,32 +212,56 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
       }
     }
     await this.install(coll, doc, session);
-    await this.versions.updateOne({ _id: { $eq: claim._id } }, { $unset: { next: '' } }, session ? { session } : {});
+    await this.commit(claim, session);
   }
 
   /** Step 2: the current document becomes `doc` unless it is already at that version or later (idempotent). */
   private async install(coll: Collection<CurrentDoc>, doc: CurrentDoc, session: ClientSession | undefined): Promise<void> {
+    const opts = session ? { session } : {};
     try {
-      await coll.replaceOne({ _id: { $eq: doc._id }, v: { $lt: doc.v } }, doc, { upsert: true, ...(session ? { session } : {}) });
+      // Version 1 has no current document to replace: an insert, atomic everywhere and cheap on FerretDB (whose upsert
+      // that finds nothing reads the whole collection).
+      if (doc.v === 1) await coll.insertOne(doc, opts);
+      else await coll.replaceOne({ ...byId(doc._id), v: { $lt: doc.v } }, doc, { upsert: true, ...opts });
     } catch (err) {
       // The upsert found a document at this version or later: someone finished this very write already.
       if (!isDuplicateKey(err) || session !== undefined) throw err;
     }
   }
 
+  /**
+   * Step 3: the history version loses its carried current document. Skipped on FerretDB 1.x, where every update reads
+   * the whole (shared, ever-growing) history collection: there a version keeps its carried document, and readers tell
+   * it committed by its current document having reached it (`visible`, one read by `_id`), as they do for any pending
+   * version. Idempotent, so a reader completing the same step meanwhile is harmless.
+   */
+  private async commit(d: HistoryDoc, session: ClientSession | undefined): Promise<void> {
+    if (!this.commitsHistory) return;
+    await this.versions.updateOne(byId(d._id), { $unset: { next: '', cl: '' } }, session ? { session } : {});
+  }
+
   /** Finishes a pending write found in history (its writer is slow or dead): install, then commit. */
   private async rollForward(d: HistoryDoc): Promise<void> {
     if (d.next === undefined) return;
+    if (!this.atomicUpdates && d.cl !== undefined && Date.now() - d.cl < LIVE_CLAIM_MS) {
+      // Its writer is presumably alive and installing it. Where a conditional replace is not atomic (FerretDB reads,
+      // filters, then writes back), a second install of this version could land after the writer's and a later
+      // version's install, putting the current document back a version; so only the writer installs it, and the
+      // loser waits a moment before its retry re-reads.
+      await sleep(10);
+      return;
+    }
+    if (await this.visible(d)) return; // finished already (on FerretDB, versions keep their carried document)
     await this.install(await this.current(d.type), d.next, undefined);
-    await this.versions.updateOne({ _id: { $eq: d._id } }, { $unset: { next: '' } });
+    await this.commit(d, undefined);
   }
 
   /** Whether a pending history version is committed (its current document reached it); completes step 3 if so. */
   private readonly visible = async (d: HistoryDoc, session?: ClientSession): Promise<boolean> => {
     const coll = await this.current(d.type);
-    const cur = await coll.findOne({ _id: { $eq: d.id } }, { projection: { v: 1 }, ...(session ? { session } : {}) });
+    const cur = await coll.findOne(byId(d.id), { projection: { v: 1 }, ...(session ? { session } : {}) });
     if (cur === null || cur.v < d.v) return false;
-    if (session === undefined) await this.versions.updateOne({ _id: { $eq: d._id } }, { $unset: { next: '' } });
+    if (session === undefined) await this.commit(d, undefined);
     return true;
   };
 
@@ -236,7 +272,7 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
 
   async readWith(type: string, id: string, session: ClientSession | undefined): Promise<StoredVersion | undefined> {
     const coll = await this.current(type);
-    const d = await coll.findOne({ _id: { $eq: id } }, { projection: VERSION_PROJECTION, ...(session ? { session } : {}) });
+    const d = await coll.findOne(byId(id), { projection: VERSION_PROJECTION, ...(session ? { session } : {}) });
     return d === null ? undefined : fromCurrent(type, d);
   }
 
@@ -247,7 +283,7 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
 
   async vreadWith(type: string, id: string, versionId: string, session: ClientSession | undefined): Promise<StoredVersion | undefined> {
     if (!/^[1-9]\d{0,14}$/.test(versionId)) return undefined;
-    const d = await this.versions.findOne({ _id: { $eq: historyKey(collectionName(type), id, Number(versionId)) } }, session ? { session } : {});
+    const d = await this.versions.findOne(byId(historyKey(collectionName(type), id, Number(versionId))), session ? { session } : {});
     if (d === null) return undefined;
     if (d.next !== undefined && !(await this.visible(d, session))) return undefined;
     return fromHistory(d);
@@ -272,13 +308,16 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
   async searchWith(query: StoreQuery, session: ClientSession | undefined): Promise<Page<StoredVersion>> {
     const opts = session ? { session } : {};
     if (this.inProcessSearch) {
-      // Each type's live documents are read once per search, however many stages use them.
+      // The candidates of a type for one filter are read once per search, however many stages ask for them.
       const cache = new Map<string, Promise<CurrentDoc[]>>();
-      const docs = (type: string): Promise<CurrentDoc[]> => {
-        let hit = cache.get(type);
+      const docs = (type: string, candidates: Document): Promise<CurrentDoc[]> => {
+        const key = `${type} ${JSON.stringify(candidates)}`;
+        let hit = cache.get(key);
         if (hit === undefined) {
-          hit = this.current(type).then((c) => c.find({ del: { $eq: false } }, opts).toArray());
-          cache.set(type, hit);
+          const live = { del: { $eq: false } };
+          const filter = Object.keys(candidates).length === 0 ? live : { $and: [live, candidates] };
+          hit = this.current(type).then((c) => c.find(filter as Filter<CurrentDoc>, opts).toArray());
+          cache.set(key, hit);
         }
         return hit;
       };

@@ -1,15 +1,16 @@
 /**
- * Search pages computed in process (doc-match.ts) over every live document of the searched types: the fallback
- * for servers that cannot run the compiled filters and sort aggregations (FerretDB 1.x). Same results, order and
- * cursors as search-page.ts, at the cost of reading every live document of the type per query (documented in
- * docs/mongodb.md: fine for a test server, not for production data).
+ * Search pages computed in process (doc-match.ts) over the live documents of the searched types that pass a sound
+ * superset of the query (loose-filter.ts): the fallback for servers that cannot run the compiled filters and sort
+ * aggregations (FerretDB 1.x). Same results, order and cursors as search-page.ts, at the cost of reading every
+ * candidate per page (every live document of the type when the query cannot be narrowed: a negation, a range...).
  */
 import type { StoreQuery } from '../../vocabulary/plan.js';
 import type { Page, StoredVersion } from '../../vocabulary/versions.js';
 import { badRequest } from '../../fhir/outcome.js';
-import { decodeCursor, encodeCursor, type KeyValue } from '../sqlite/cursor.js';
+import { decodeCursor, encodeCursor, type KeyValue } from '../cursor.js';
 import { fromCurrent, type CurrentDoc } from './documents.js';
 import { compareKeys, matchDoc, resolveStages, sortValue, type DocSource } from './doc-match.js';
+import { looseFilter } from './loose-filter.js';
 
 const MAX_PAGE = 1000;
 
@@ -28,7 +29,7 @@ export async function scanPage(
   const hits: Hit[] = [];
   for (const type of types) {
     const resolved = await resolveStages(query.where, type, docs, allTypes);
-    for (const d of await docs(type)) {
+    for (const d of await docs(type, looseFilter(query.where, resolved))) {
       if (query.where !== undefined && !matchDoc(query.where, d, resolved)) continue;
       hits.push({ type, doc: d, keys: [...sort.map((k) => sortValue(k, d)), d.seq] });
     }

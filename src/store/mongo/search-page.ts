@@ -8,7 +8,7 @@ import type { Document, Filter } from 'mongodb';
 import { badRequest } from '../../fhir/outcome.js';
 import type { SortKey, StoreQuery } from '../../vocabulary/plan.js';
 import type { Page, StoredVersion } from '../../vocabulary/versions.js';
-import { decodeCursor, encodeCursor, type Cursor, type KeyValue } from '../sqlite/cursor.js';
+import { decodeCursor, encodeCursor, type Cursor, type KeyValue } from '../cursor.js';
 import { fromCurrent, VERSION_PROJECTION, type CurrentDoc } from './documents.js';
 
 /** Largest page a store call returns, whatever the caller asks (the search service caps `_count` lower). */

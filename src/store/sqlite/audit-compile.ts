@@ -1,5 +1,5 @@
 import type { Clause, Prefix, StoreQuery } from '../../vocabulary/plan.js';
-import { UnsupportedAuditQuery } from '../audit-trail.js';
+import { unsupportedAudit as unsupported } from '../audit-order.js';
 
 /** SQL text with its bound values (user values are only ever bound). */
 export interface AuditSql {
@@ -13,8 +13,6 @@ const CODE_SYSTEMS: Readonly<Record<string, string>> = {
   outcome: 'http://hl7.org/fhir/audit-event-outcome',
 };
 
-const unsupported = (what: string): UnsupportedAuditQuery =>
-  new UnsupportedAuditQuery(`AuditEvent search does not support ${what}; use date, agent, agent-name, entity, entity-type, patient, type, subtype, action, outcome, source, site or address`);
 
 function rangeSql(prefix: Prefix, col: string, low: number, high: number, args: unknown[]): string {
   const bind = (v: number): string => (args.push(Math.floor(v)), '?');
@@ -122,14 +120,4 @@ export function compileAuditWhere(query: StoreQuery): AuditSql {
   const args: unknown[] = [];
   const where = query.where ? leaf(query.where, args) : '1';
   return { where, args };
-}
-
-/** ORDER BY direction of an AuditEvent search: by `date`/`_lastUpdated` (ties by seq) or by `_id`; seq ascending by default. */
-export function auditOrder(query: StoreQuery): { byDate: boolean; descending: boolean } {
-  if (query.sort.length === 0) return { byDate: false, descending: false };
-  if (query.sort.length > 1) throw unsupported('sorting by more than one key');
-  const key = query.sort[0]!;
-  if (key.param.code === '_id') return { byDate: false, descending: key.descending };
-  if (key.param.code === 'date' || key.param.code === '_lastUpdated') return { byDate: true, descending: key.descending };
-  throw unsupported(`sorting by '${key.param.code}'`);
 }

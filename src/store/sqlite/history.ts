@@ -1,7 +1,7 @@
 import { badRequest } from '../../fhir/outcome.js';
 import type { HistoryScope, Page, PageRequest, StoredVersion } from '../port.js';
 import { limitClause } from './binder.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
 import { toVersion, type VersionRow } from './rows.js';
 import type { StatementCache } from './statement-cache.js';
 

@@ -3,7 +3,7 @@ import type { Page, StoredVersion } from '../port.js';
 import type { StoreQuery } from '../../vocabulary/plan.js';
 import { Binder, limitClause } from './binder.js';
 import { compileClause, sortExpression } from './compile.js';
-import { decodeCursor, encodeCursor, type Cursor, type KeyValue } from './cursor.js';
+import { decodeCursor, encodeCursor, type Cursor, type KeyValue } from '../cursor.js';
 import { currentColumns, toVersion, type VersionRow } from './rows.js';
 import type { StatementCache } from './statement-cache.js';
 

@@ -3,7 +3,8 @@ import type { Page } from '../../vocabulary/versions.js';
 import type { StoreQuery } from '../../vocabulary/plan.js';
 import type { AuditCheckpoint, AuditColumns, AuditEntityRow, AuditEntry, AuditLink, AuditTrail, StoredAudit } from '../audit-trail.js';
 import { UnsupportedAuditQuery } from '../audit-trail.js';
-import { auditOrder, compileAuditWhere } from './audit-compile.js';
+import { auditOrder } from '../audit-order.js';
+import { compileAuditWhere } from './audit-compile.js';
 import type { SqliteWriteRunner } from './sqlite-auth-state.js';
 
 interface LogRow {

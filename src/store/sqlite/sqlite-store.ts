@@ -6,7 +6,7 @@ import type {
 } from '../port.js';
 import type { StoreQuery } from '../../vocabulary/plan.js';
 import { Checkpointer } from './checkpointer.js';
-import { Mutex } from './mutex.js';
+import { Mutex } from '../mutex.js';
 import { SqliteAuthState } from './sqlite-auth-state.js';
 import type { SqliteWriteRunner } from './sqlite-auth-state.js';
 import type { AuthStateStore } from '../auth-state.js';

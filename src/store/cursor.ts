@@ -1,4 +1,4 @@
-import { badRequest } from '../../fhir/outcome.js';
+import { badRequest } from '../fhir/outcome.js';
 
 /** One value of a keyset position: a sort key value (null when the resource has none) or a sequence number. */
 export type KeyValue = string | number | null;

@@ -1,6 +1,7 @@
 /**
- * A FIFO async mutex: `run` executes callers one at a time in arrival order, so a transaction that awaits
- * between BEGIN and COMMIT keeps every other writer out of the single SQLite write connection.
+ * A FIFO async mutex: `run` executes callers one at a time in arrival order (on SQLite, a transaction that awaits
+ * between BEGIN and COMMIT keeps every other writer out of the single write connection; on MongoDB, transactions and
+ * sequence blocks of one process take turns).
  */
 export class Mutex {
   private tail: Promise<void> = Promise.resolve();
