@@ -29,6 +29,20 @@ export function describeWriteSteps(name: string, makeStore: () => Promise<MongoS
       }
     });
 
+
+    test('many writers at once, each creating then updating its own resource: every write succeeds (FerretDB collisions are sent again)', async () => {
+      const store = await makeStore();
+      try {
+        const ids = Array.from({ length: 300 }, (_, i) => `busy-${i}`);
+        await Promise.all(ids.map(async (id) => {
+          await store.write(w(version('Patient', id, 1, 0)), null);
+          await store.write(w(version('Patient', id, 2, 1, { active: true })), '1');
+        }));
+        for (const id of ids) assert.equal((await store.read('Patient', id))?.versionId, '2', id);
+      } finally {
+        await store.close();
+      }
+    });
     test('a writer dead after its claim: its version stays invisible, and the next writer finishes it first', async () => {
       const store = await makeStore();
       try {

@@ -58,6 +58,26 @@ function isDuplicateKey(err: unknown): boolean {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * A refusal after which the same write step may simply be sent again: MongoDB labels such errors; FerretDB on SQLite
+ * answers SQLITE_BUSY (an InternalError, unlabelled) when concurrent writers collide, having written nothing.
+ */
+function isTransient(err: unknown): boolean {
+  return err instanceof MongoServerError && (err.hasErrorLabel('RetryableWriteError') || err.message.includes('SQLITE_BUSY'));
+}
+
+/** Runs one idempotent write step, sending it again after a transient refusal (a few times, pausing longer each time). */
+async function againIfTransient<T>(step: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      if (attempt >= 6 || !isTransient(err)) throw err;
+      await sleep(2 ** attempt * 5 + Math.random() * 5);
+    }
+  }
+}
+
+/**
  * The ResourceStore on MongoDB (docs/mongodb.md): one collection per resource type holding the current versions
  * with their search index arrays, one insert-only history collection, the search plan compiled to filters and
  * aggregations (compile.ts, search-page.ts).
@@ -200,7 +220,9 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
     const doc = currentDoc(v, w.index, cur?.seq ?? (await this.nextSeq()));
     const claim: HistoryDoc = { ...historyDoc(v, await this.nextSeq()), next: doc, cl: Date.now() };
     try {
-      await this.versions.insertOne(claim, session ? { session } : {});
+      // Outside a transaction each step is sent again after a transient refusal (a transaction retries as a whole).
+      if (session) await this.versions.insertOne(claim, { session });
+      else await againIfTransient(() => this.versions.insertOne(claim));
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       if (session !== undefined) throw new VersionConflict(v.resourceType, v.id, v.versionId);
@@ -221,8 +243,9 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
     try {
       // Version 1 has no current document to replace: an insert, atomic everywhere and cheap on FerretDB (whose upsert
       // that finds nothing reads the whole collection).
-      if (doc.v === 1) await coll.insertOne(doc, opts);
-      else await coll.replaceOne({ ...byId(doc._id), v: { $lt: doc.v } }, doc, { upsert: true, ...opts });
+      const step = (): Promise<unknown> => (doc.v === 1 ? coll.insertOne(doc, opts)
+        : coll.replaceOne({ ...byId(doc._id), v: { $lt: doc.v } }, doc, { upsert: true, ...opts }));
+      await (session ? step() : againIfTransient(step));
     } catch (err) {
       // The upsert found a document at this version or later: someone finished this very write already.
       if (!isDuplicateKey(err) || session !== undefined) throw err;
@@ -237,7 +260,8 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
    */
   private async commit(d: HistoryDoc, session: ClientSession | undefined): Promise<void> {
     if (!this.commitsHistory) return;
-    await this.versions.updateOne(byId(d._id), { $unset: { next: '', cl: '' } }, session ? { session } : {});
+    const step = (): Promise<unknown> => this.versions.updateOne(byId(d._id), { $unset: { next: '', cl: '' } }, session ? { session } : {});
+    await (session ? step() : againIfTransient(step));
   }
 
   /** Finishes a pending write found in history (its writer is slow or dead): install, then commit. */
