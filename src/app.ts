@@ -178,7 +178,7 @@ export function createApp(opts: AppOptions): VestaApp {
     ...(authServer ? {
       authRoutes: (cors) => authRoutes({
         server: authServer, cors, resourceTypes: types, rateLimitPerMinute: config.auth.rateLimitPerMinute,
-        secureCookies: config.baseUrl.startsWith('https:'), durable: () => store.sync(), log: opts.log, openidConfiguration: () => openidConfiguration(authServer, security),
+        secureCookies: config.baseUrl.startsWith('https:'), durable: async () => store.sync(), log: opts.log, openidConfiguration: () => openidConfiguration(authServer, security),
       }),
       apps: auditAppRoutes(config.baseUrl),
     } : {}),

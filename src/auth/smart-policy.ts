@@ -27,6 +27,21 @@ const WRITE_LETTERS: ReadonlySet<Permission> = new Set(['c', 'u', 'd']);
 const covers = (g: ScopeGrant, type: string, letter: Permission): boolean =>
   (g.resourceType === '*' || g.resourceType === type) && g.permissions.includes(letter);
 
+/**
+ * `reach` remembered per type by the (cached, per-token) decision it belongs to: a request then asks a Map keyed by
+ * the type alone instead of building the policy-wide key again.
+ */
+function perType(reach: (type: string) => Clause | undefined): (type: string) => Clause | undefined {
+  const known = new Map<string, Clause | null>();
+  return (type) => {
+    const hit = known.get(type);
+    if (hit !== undefined) return hit ?? undefined;
+    const clause = reach(type);
+    known.set(type, clause ?? null);
+    return clause;
+  };
+}
+
 const or = (clauses: Clause[]): Clause => (clauses.length === 1 ? clauses[0]! : { kind: 'or', clauses });
 const and = (a: Clause | undefined, b: Clause | undefined): Clause | undefined => (a && b ? { kind: 'and', clauses: [a, b] } : (a ?? b));
 
@@ -55,7 +70,8 @@ export class SmartPolicy implements AccessPolicy {
     if (principal.grants.length === 0) return { allow: false, reason: 'The access token grants no access to FHIR resources' };
     let cache = this.decisions.get(principal);
     if (!cache) this.decisions.set(principal, (cache = new Map()));
-    const key = `${ctx.resourceType ?? ''}|${ctx.permissions.join('')}|${ctx.admin === true ? ctx.operation ?? '' : ''}`;
+    const letters = ctx.permissions.length === 1 ? ctx.permissions[0]! : ctx.permissions.join('');
+    const key = ctx.admin === true ? `${ctx.resourceType ?? ''}|${letters}|${ctx.operation ?? ''}` : `${ctx.resourceType ?? ''}|${letters}`;
     let decision = cache.get(key);
     if (!decision) cache.set(key, (decision = Object.freeze(this.judge(ctx))));
     return decision;
@@ -73,8 +89,8 @@ export class SmartPolicy implements AccessPolicy {
       return { allow: false, reason: why };
     }
     const write = ctx.permissions.find((l) => WRITE_LETTERS.has(l));
-    const decision: Decision = { allow: true, restrict: (t) => this.reachOf(principal, t, READ_LETTERS) };
-    if (write !== undefined) decision.writable = (t) => this.reachOf(principal, t, [write]);
+    const decision: Decision = { allow: true, restrict: perType((t) => this.reachOf(principal, t, READ_LETTERS)) };
+    if (write !== undefined) decision.writable = perType((t) => this.reachOf(principal, t, [write]));
     // A patient's own AuditEvents may also name other patients; unless a user/ or system/ grant reads them whole,
     // the patient sees only itself in them.
     if (principal.patient !== undefined && !principal.grants.some((g) => g.context !== 'patient' && READ_LETTERS.some((l) => covers(g, 'AuditEvent', l)))) {

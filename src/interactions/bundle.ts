@@ -70,7 +70,7 @@ function failedEntry(req: FhirRequest, entry: PlannedEntry, e: unknown): EntryOu
  */
 function responseBundle(req: FhirRequest, deps: Deps, type: 'batch-response' | 'transaction-response', outcomes: EntryOutcome[]): FhirResult {
   const entries = outcomes.map(({ result, target }) => {
-    const response: Record<string, unknown> = { status: `${result.status} ${STATUS_CODES[result.status] ?? ''}`.trim() };
+    const response: Record<string, unknown> = { status: statusText(result.status) };
     const h = result.headers ?? {};
     if (h.Location !== undefined) response.location = h.Location;
     if (h.ETag !== undefined) response.etag = h.ETag;
@@ -83,14 +83,22 @@ function responseBundle(req: FhirRequest, deps: Deps, type: 'batch-response' | '
     // The version a single-resource entry read or wrote (its ETag names it) gives lastModified at full precision.
     const version = h.ETag !== undefined && result.touched?.length === 1 ? result.touched[0] : undefined;
     if (version?.lastUpdated !== undefined) response.lastModified = version.lastUpdated;
-    const parts: string[] = [];
-    if (target !== undefined) parts.push(`"fullUrl":${JSON.stringify(fullUrlOf(req.baseUrl, ...split(target)))}`);
-    if (resourceText !== undefined) parts.push(`"resource":${resourceText}`);
-    parts.push(`"response":${JSON.stringify(response)}`);
-    return `{${parts.join(',')}}`;
+    let text = '{';
+    if (target !== undefined) text += `"fullUrl":${JSON.stringify(fullUrlOf(req.baseUrl, ...split(target)))},`;
+    if (resourceText !== undefined) text += `"resource":${resourceText},`;
+    return `${text}"response":${JSON.stringify(response)}}`;
   });
   const head = JSON.stringify({ resourceType: 'Bundle', id: deps.ids(), type, timestamp: deps.clock().toISOString() });
   return { status: 200, bodyText: `${head.slice(0, -1)},"entry":[${entries.join(',')}]}` };
+}
+
+const statusTexts = new Map<number, string>();
+
+/** `Bundle.entry.response.status`: the code and its reason phrase (`201 Created`), built once per code. */
+function statusText(status: number): string {
+  let text = statusTexts.get(status);
+  if (text === undefined) statusTexts.set(status, (text = `${status} ${STATUS_CODES[status] ?? ''}`.trim()));
+  return text;
 }
 
 function split(target: string): [string, string] {

@@ -13,13 +13,19 @@ import { findInteraction } from './lookup.js';
  * store view Bundle processing hands over.
  */
 export function entryRunner(parent: FhirRequest, deps: Deps, hooks: Hooks): EntryRunner {
+  // A Bundle's entries share one scope (the store for a batch, the transaction's view): its Deps are built once.
+  let lastScope: BundleScope | undefined;
+  let scoped: Deps = deps;
   return async (call: EntryCall, scope: BundleScope) => {
     const route = matchRoute(call.path, deps.resourceTypes);
     const method = call.method === 'HEAD' ? 'GET' : call.method;
     const spec = findInteraction(deps.table, route.shape, method);
     if (!spec) throw call.problem ?? methodNotAllowed(`${call.method} is not allowed on ${route.template}`, []);
     if (spec.name === 'batch' || spec.name === 'transaction') throw badRequest('A Bundle entry cannot itself be a batch or transaction');
-    const scoped: Deps = { ...deps, ...scope };
+    if (scope !== lastScope) {
+      scoped = { ...deps, ...scope };
+      lastScope = scope;
+    }
     const problem = call.problem;
     // A problem found while settling the entry is raised inside the pipeline, so the attempt is decided on and audited.
     const load = problem ? async (): Promise<FhirRequest> => { throw problem; } : undefined;

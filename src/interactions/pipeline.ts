@@ -124,6 +124,7 @@ export async function runInteraction(
       await hooks.auditor.record(event);
     }
     // Nothing leaves before the request's writes and its audit record are on stable storage (one shared flush).
-    await deps.store.sync();
+    const flushing = deps.store.sync();
+    if (flushing) await flushing;
   }
 }

@@ -79,7 +79,7 @@ export class AuditRoutedStore implements ResourceStore, IndexMaintenance {
     return this.inner.serialized(key, (tx) => work(new AuditRoutedStore(tx, this.trail, this.render)));
   }
 
-  sync(): Promise<void> {
+  sync(): Promise<void> | undefined {
     return this.inner.sync();
   }
 

@@ -54,8 +54,12 @@ export interface ResourceStore {
    * writer); it must never serialize less. Inside a `transaction` or `serialized` view it runs `work` inline.
    */
   serialized<T>(key: string, work: (tx: ResourceStore) => Promise<T>): Promise<T>;
-  /** Resolves once every write committed before the call is on stable storage; immediate when there is none. */
-  sync(): Promise<void>;
+  /**
+   * Resolves once every write committed before the call is on stable storage. Returns nothing when no committed
+   * write waits for it: every request syncs before it answers, and most (reads) have nothing to flush, so they
+   * skip an await instead of paying one for an empty promise.
+   */
+  sync(): Promise<void> | undefined;
   /** True when the store answers (readiness probe). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -10,7 +10,7 @@ export interface RecordedAudit {
 }
 
 /** Every record of the store's trail (after the store's sync), optionally only those of one request id. */
-export async function auditRecords(store: { sync(): Promise<void>; auditTrail(): AuditTrail }, requestId?: string): Promise<RecordedAudit[]> {
+export async function auditRecords(store: { sync(): Promise<void> | undefined; auditTrail(): AuditTrail }, requestId?: string): Promise<RecordedAudit[]> {
   await store.sync();
   const trail = store.auditTrail();
   const bounds = await trail.bounds();

@@ -448,7 +448,9 @@ export class MongoStore implements ResourceStore, IndexMaintenance {
   }
 
   /** Writes are acknowledged with `w: majority` (journaled on a replica set): nothing more to wait for. */
-  async sync(): Promise<void> {}
+  sync(): undefined {
+    return undefined;
+  }
 
   /** Replaces the index arrays of versions that are still current (reindexing). */
   async replaceIndexes(entries: readonly VersionWrite[]): Promise<number> {
@@ -525,7 +527,9 @@ class MongoView implements ResourceStore {
     return work(this);
   }
 
-  async sync(): Promise<void> {}
+  sync(): undefined {
+    return undefined;
+  }
 
   ping(): Promise<boolean> {
     return this.store.ping();

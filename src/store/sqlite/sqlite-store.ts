@@ -294,11 +294,15 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
    * Resolves once every commit made before the call is on stable storage (with `synchronous=FULL`: the WAL fsynced
    * off the event loop; concurrent callers share one fsync). Immediate when nothing was committed since the last.
    */
-  async sync(): Promise<void> {
-    if (!this.walSync || this.syncedCommits === this.commits) return;
+  sync(): Promise<void> | undefined {
+    if (!this.walSync || this.syncedCommits === this.commits) return undefined;
+    return this.flushCommits(this.walSync);
+  }
+
+  private async flushCommits(walSync: WalSync): Promise<void> {
     const target = this.commits;
     try {
-      await this.walSync.sync();
+      await walSync.sync();
     } catch (err) {
       this.noteFull(err);
       throw mapWriteError(err);
@@ -476,7 +480,9 @@ class SqliteTransaction implements ResourceStore {
   }
 
   /** The enclosing transaction is synced by whoever committed it. */
-  async sync(): Promise<void> {}
+  sync(): undefined {
+    return undefined;
+  }
 
   async ping(): Promise<boolean> {
     return this.active;
