@@ -119,19 +119,23 @@ export class BundleService {
     const refs = new ReferenceTable();
     const entries = plan.entries.map((e) => this.assign(e, refs));
     const pending = new Map(entries.flatMap((w) => (w.conditional && w.method !== 'DELETE' && w.fullUrl !== undefined ? [[w.fullUrl, w] as const] : [])));
-    // One walk per entry rewrites what is known; creates whose references are all known are validated and indexed
-    // here, outside the write lock.
+    // One walk per entry rewrites what is known; then creates whose references are all known are validated and
+    // indexed here, outside the write lock. Two passes rather than one: each keeps its code hot (measured on the
+    // Synthea ingest, the reference walk took about twice as long when it alternated with validation and indexing).
+    const preparable: TxEntry[] = [];
     for (const w of entries) {
       const settled = settle(w, refs, pending);
       w.waiting = settled.waiting.length > 0;
-      if (w.createId !== undefined && !w.conditional && !w.waiting && !settled.conditionalReferences) {
-        try {
-          w.prepared = base.resources.prepareCreate(w.path, w.body, w.createId);
-        } catch (e) {
-          throw e instanceof FhirError ? atEntry(e, w.index, w.path) : e;
-        }
-      }
+      if (w.createId !== undefined && !w.conditional && !w.waiting && !settled.conditionalReferences) preparable.push(w);
       if (w.index > 0 && w.index % YIELD_EVERY === 0) await pause();
+    }
+    for (const [i, w] of preparable.entries()) {
+      try {
+        w.prepared = base.resources.prepareCreate(w.path, w.body, w.createId!);
+      } catch (e) {
+        throw e instanceof FhirError ? atEntry(e, w.index, w.path) : e;
+      }
+      if (i > 0 && i % YIELD_EVERY === 0) await pause();
     }
     const afterCommit = new AfterCommit();
     const outcomes = await base.store.transaction(async (tx) => {
