@@ -5,15 +5,16 @@
  * and the main thread seldom stops for a checkpoint's copy and fsync.
  *
  * It also keeps the WAL file small. A reader that started before the last frames were copied keeps the WAL from
- * restarting, so overlapping long reads during a write burst would let it grow to many times the database: past
- * `walLimitBytes` it restarts the WAL (restart() below), waiting briefly for those readers, so the next write starts
- * the WAL over, cut back to `journal_size_limit`. Once writes stop for `idleMs`, a TRUNCATE checkpoint empties
- * the file, so an idle server's WAL takes no space.
+ * restarting, so overlapping long reads during a write burst would let it grow to many times the database. When a
+ * commit takes the WAL past its limit, the writer holds its commits back and asks for a restart through `gate`
+ * (Checkpointer.committed); this thread then copies the rest and restarts the WAL as soon as the reads older than
+ * the copy have ended, so the next write starts the WAL over, cut back to `journal_size_limit` (restart() below).
+ * Once writes stop for `idleMs`, a TRUNCATE checkpoint empties the file, so an idle server's WAL takes no space.
  */
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { CheckpointWorkerData } from './checkpointer.js';
+import { GATE_OPEN, GATE_RESTART, type CheckpointWorkerData } from './checkpointer.js';
 
 interface CheckpointRow {
   busy: number;
@@ -32,17 +33,9 @@ const state = (mode: 'NOOP' | 'PASSIVE' | 'RESTART' | 'TRUNCATE'): CheckpointRow
 
 /** A few rounds at most: frames committed during one round are picked up by the next. */
 const MAX_ROUNDS = 4;
-/**
- * How long a restart waits for readers older than the last commit; writers (the main thread's COMMIT among them)
- * wait meanwhile. Only a WAL past its limit pays this: a bounded stall of writes instead of an unbounded file.
- */
-const RESTART_WAIT_MS = 1000;
-/** How often restart() tries again while those readers finish. */
+/** How often restart() tries again while reads older than the copy finish (writes are held meanwhile). */
 const RETRY_MS = 2;
-/** After a RESTART that could not finish, writers get this long before the next try (else they could starve). */
-const RESTART_BACKOFF_MS = 250;
 
-const gate = data.gate ? new Int32Array(data.gate) : undefined;
 const walFile = `${data.file}-wal`;
 const walBytes = (): number => {
   try {
@@ -66,9 +59,9 @@ function locking(mode: 'RESTART' | 'TRUNCATE'): boolean {
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
- * Copies every frame back and restarts the WAL, trying every RETRY_MS until `deadline`; true when it did. With the
- * writer holding its commits, the readers in the way are those that started before the copy finished: a try
- * succeeds once they have ended (readers that start afterwards see a fully copied WAL and never block a restart).
+ * Copies every frame back and restarts the WAL, trying every RETRY_MS until `deadline`; true when it did. The writer
+ * holds its commits meanwhile, so the readers in the way are those that started before the copy finished: each
+ * try ends once they have (readers that start afterwards see a fully copied WAL and never block a restart).
  *
  * It does not leave the waiting to SQLite's busy handler (a RESTART with a busy timeout): that reads a reader's slot
  * once and then waits for the slot to be free, which a reader ending its transaction and starting the next at once
@@ -85,44 +78,47 @@ function restart(deadline: number): boolean {
   }
 }
 
+let closing = false;
 let lastLog = -1;
 let lastChange = Date.now();
-let nextRestart = 0;
-/** The WAL's frame count right after the last RESTART: until a write restarts the WAL (and cuts the file) there is nothing more to do. */
-let restartedAt = -1;
 const timer = setInterval(() => {
   let s = state('NOOP');
   if (s.log !== lastLog) {
     lastLog = s.log;
     lastChange = Date.now();
   }
-  const size = walBytes();
-  // Past the limit and not yet restarted since the last write (after a RESTART, the next write restarts the WAL and cuts
-  // the file; if none comes, the idle TRUNCATE below empties it).
-  if (size > data.walLimitBytes && s.log !== restartedAt) {
-    // Straight to RESTART: a PASSIVE round first would let writes grow the WAL further while it copies.
-    if (Date.now() >= nextRestart) {
-      // Asks the writer to hold its commits back meanwhile (Checkpointer.wantsWriteLock).
-      if (gate) Atomics.store(gate, 0, 1);
-      try {
-        if (restart(Date.now() + RESTART_WAIT_MS)) restartedAt = state('NOOP').log;
-        else nextRestart = Date.now() + RESTART_BACKOFF_MS;
-      } finally {
-        if (gate) Atomics.store(gate, 0, 0);
-      }
-    }
-    return;
-  }
   for (let round = 0; round < MAX_ROUNDS && s.log - s.checkpointed >= data.thresholdFrames; round++) s = state('PASSIVE');
-  if (size > 0 && Date.now() - lastChange >= data.idleMs) {
+  if (Date.now() - lastChange >= data.idleMs && walBytes() > 0) {
     // Idle: nothing waits on the write lock, so taking it for a moment costs nobody anything.
     locking('TRUNCATE');
     lastLog = -1;
   }
 }, data.intervalMs);
 
+/** Answers the writer's requests (GATE_RESTART) as they come: the writer is waiting, so at once, not on the next tick. */
+async function answerRestarts(gate: Int32Array): Promise<void> {
+  while (!closing) {
+    const wait = Atomics.waitAsync(gate, 0, GATE_OPEN);
+    if (wait.async) await wait.value;
+    if (closing || Atomics.load(gate, 0) !== GATE_RESTART) continue;
+    try {
+      restart(Date.now() + data.maxStallMs);
+    } catch {
+      // A copy that failed (a full disk): the next request tries again; the writer's own checkpoints carry on meanwhile.
+    } finally {
+      // Done or given up (a read older than the copy outlasted maxStallMs): either way the writer goes on.
+      Atomics.store(gate, 0, GATE_OPEN);
+      Atomics.notify(gate, 0);
+    }
+  }
+}
+const gate = new Int32Array(data.gate);
+void answerRestarts(gate);
+
 parentPort!.on('message', (message: unknown) => {
   if (message !== 'close') return;
+  closing = true;
+  Atomics.notify(gate, 0); // ends answerRestarts' wait
   clearInterval(timer);
   db.close();
   parentPort!.close();
