@@ -125,7 +125,7 @@ export interface SqliteConfig {
   readWorkers: number;
   /** Read workers fill their caches from the database before the server reports ready. */
   prewarm: boolean;
-  /** The size the write-ahead log is brought back to (MiB): its file is truncated to it, and a WAL past it is checkpointed at once. */
+  /** The size the write-ahead log is kept to (MiB): a commit past it holds the next writes until the WAL has restarted (at most 1 s). */
   walLimitMiB: number;
   /** Largest database file (MiB), like a disk quota: writes that would pass it answer 507. None when absent. */
   maxMiB?: number;

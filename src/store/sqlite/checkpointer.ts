@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
 
 /** What the checkpoint worker is started with. */
 export interface CheckpointWorkerData {
@@ -7,19 +8,40 @@ export interface CheckpointWorkerData {
   thresholdFrames: number;
   /** How often the worker looks at the WAL, in ms. */
   intervalMs: number;
-  /**
-   * A WAL file larger than this (bytes) is checkpointed and restarted at once, waiting briefly for readers, so long
-   * reads during a write burst cannot let it grow without bound.
-   */
-  walLimitBytes: number;
   /** After this long without new WAL frames (ms), the WAL file is truncated to nothing (if no reader is in the way). */
   idleMs: number;
-  /** One Int32 the worker sets to 1 while it wants the write lock for a RESTART (see {@link Checkpointer.wantsWriteLock}). */
-  gate?: SharedArrayBuffer;
+  /** Longest the worker tries to restart the WAL while the writer holds its commits for it (ms). */
+  maxStallMs: number;
+  /** One Int32 shared with the writer: GATE_OPEN, or GATE_RESTART while the writer holds its commits for a restart. */
+  gate: SharedArrayBuffer;
 }
 
-/** Longest the writer defers to the checkpoint thread in one stretch, whatever the gate says (a stuck worker cannot stall writes). */
-const MAX_DEFER_MS = 2000;
+/** The gate's values (CheckpointWorkerData.gate). */
+export const GATE_OPEN = 0;
+export const GATE_RESTART = 1;
+
+/**
+ * Longest one restart holds writes (ms): what a read that started before it may still take for the restart to
+ * succeed. A longer read defeats it, and the WAL then grows by another limit's worth before the next try (committed()).
+ */
+const MAX_STALL_MS = 1000;
+/** The writer waits at most this long for an answer, whatever the gate says: a stuck worker cannot stall writes. */
+const WRITER_WAIT_MS = 2 * MAX_STALL_MS;
+/** The WAL file's header and each frame's header, in bytes (sqlite.org/fileformat.html#walformat). */
+const WAL_HEADER = 32;
+const FRAME_HEADER = 24;
+
+/** What the main thread gives the checkpointer. */
+export interface CheckpointerOptions {
+  file: string;
+  thresholdFrames: number;
+  intervalMs: number;
+  idleMs: number;
+  /** The WAL size to keep to, in bytes: a commit that takes the WAL past it has the worker restart it. */
+  walLimitBytes: number;
+  /** The write connection, whose WAL frame count committed() reads. */
+  writer: Database.Database;
+}
 
 /**
  * Runs WAL checkpoints on a worker thread (checkpoint-worker.ts). SQLite otherwise checkpoints inside the COMMIT
@@ -28,34 +50,74 @@ const MAX_DEFER_MS = 2000;
  * on (so the WAL still restarts and stays bounded) but finds little left to do. Measured on the Synthea ingest with
  * one client: read p99 during the ingest 35–37 → 17–20 ms, throughput unchanged (3,082–3,127 resources/s). If the
  * worker fails, nothing is lost: the writer's own checkpoints carry on as before.
+ *
+ * It also keeps the WAL within its limit, which needs the writer's help: the WAL restarts only once writes have
+ * paused long enough for every frame to be copied back and for each read that started before that to end. A burst
+ * writes hundreds of MiB a second (measured: 90 frames a millisecond), so a worker that looked at the file every
+ * 20 ms and then asked for that pause found it 1–4 times past its limit already. The writer looks after every commit
+ * instead (committed(), a NOOP checkpoint: 2 µs) and, once past the limit, holds its next commits (room()) until the
+ * worker has restarted the WAL or given up.
  */
 export class Checkpointer {
   private readonly worker: Worker;
   private readonly gate = new Int32Array(new SharedArrayBuffer(4));
+  private readonly frames: Database.Statement;
+  private readonly limitFrames: number;
   private exited = false;
-  private deferringSince = 0;
+  /** WAL frames at the last commit, and the count past which the next commit asks for a restart. */
+  private lastLog = 0;
+  private restartPast: number;
+  /** When the writer last asked for a restart (ms since epoch). */
+  private askedAt = 0;
 
-  constructor(data: CheckpointWorkerData) {
-    this.worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: { ...data, gate: this.gate.buffer } });
+  constructor(opts: CheckpointerOptions) {
+    const { writer, walLimitBytes, ...rest } = opts;
+    const data: CheckpointWorkerData = { ...rest, maxStallMs: MAX_STALL_MS, gate: this.gate.buffer as SharedArrayBuffer };
+    this.frames = writer.prepare('PRAGMA wal_checkpoint(NOOP)');
+    const pageSize = Number(writer.pragma('page_size', { simple: true }));
+    this.limitFrames = Math.max(1, Math.floor((walLimitBytes - WAL_HEADER) / (pageSize + FRAME_HEADER)));
+    this.restartPast = this.limitFrames;
+    this.worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: data });
     this.worker.on('error', () => undefined); // the writer's automatic checkpoints remain
     this.worker.on('exit', () => {
       this.exited = true;
+      Atomics.store(this.gate, 0, GATE_OPEN);
+      Atomics.notify(this.gate, 0); // a writer waiting in room() goes on
     });
   }
 
   /**
-   * True while the checkpoint thread waits for the write lock to restart an oversized WAL: the writer then holds its
-   * commits back (they queue and commit together afterwards) instead of taking the lock back at once. Without this,
-   * back-to-back group commits on the main thread leave a polling busy handler almost no chance to get the lock.
+   * Called after each commit on the write connection: when the commit took the WAL past its limit, asks the worker to
+   * restart it, and room() holds the writes that follow until it has. Only once per limit's worth of frames: after a
+   * restart that a long read defeated, asking again at every commit would stall writes for as long as that read lasts.
    */
-  wantsWriteLock(): boolean {
-    if (this.exited || Atomics.load(this.gate, 0) === 0) {
-      this.deferringSince = 0;
-      return false;
+  committed(): void {
+    if (this.exited) return;
+    let log: number;
+    try {
+      log = (this.frames.get() as { log: number }).log;
+    } catch {
+      return; // (SQLITE_BUSY while another connection recovers the WAL) the commit stands; the next one looks again
     }
-    const now = Date.now();
-    if (this.deferringSince === 0) this.deferringSince = now;
-    return now - this.deferringSince < MAX_DEFER_MS;
+    if (log < this.lastLog) this.restartPast = this.limitFrames; // the WAL has restarted
+    this.lastLog = log;
+    if (log <= this.restartPast) return;
+    this.restartPast = log + this.limitFrames;
+    this.askedAt = Date.now();
+    Atomics.store(this.gate, 0, GATE_RESTART);
+    Atomics.notify(this.gate, 0);
+  }
+
+  /**
+   * Undefined when the writer may commit now; else resolves once the worker has restarted the WAL or given up
+   * (within MAX_STALL_MS). The writes wait off the event loop (Atomics.waitAsync), woken the moment the worker is done.
+   */
+  room(): Promise<void> | undefined {
+    if (this.exited || Atomics.load(this.gate, 0) === GATE_OPEN) return undefined;
+    const left = this.askedAt + WRITER_WAIT_MS - Date.now();
+    if (left <= 0) return undefined;
+    const wait = Atomics.waitAsync(this.gate, 0, GATE_RESTART, left);
+    return wait.async ? wait.value.then(() => undefined) : undefined;
   }
 
   /** Stops the worker and closes its connection (before the write connection closes and checkpoints last). */

@@ -46,7 +46,8 @@ export interface SqliteStoreOptions {
   checkpointWorker?: boolean;
   /**
    * The size the WAL is kept to, in MiB (default 64): `journal_size_limit`, so a restarted WAL file shrinks back to
-   * it, and with the checkpoint worker a WAL past it is checkpointed and restarted at once, and truncated when idle.
+   * it, and with the checkpoint worker a commit that takes the WAL past it holds the next writes until the WAL has
+   * been copied back and restarted (checkpointer.ts), and an idle WAL is truncated.
    */
   walLimitMiB?: number;
   /** Largest database file in MiB (`max_page_count`, a quota): writes past it fail as on a full disk (507). */
@@ -155,7 +156,9 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
     const walSync = opts.synchronous === 'NORMAL' ? undefined : new WalSync(`${file}-wal`);
     const workers = Math.max(0, Math.floor(opts.readWorkers ?? 0));
     const pool = workers > 0 ? new ReadPool({ file, cacheMiB, busyTimeoutMs: busy, prewarm: opts.prewarm ?? false }, workers, opts.readTimeoutMs) : undefined;
-    const checkpointer = opts.checkpointWorker ? new Checkpointer({ file, thresholdFrames: WORKER_CHECKPOINT_PAGES, intervalMs: 20, walLimitBytes, idleMs: 1000 }) : undefined;
+    const checkpointer = opts.checkpointWorker
+      ? new Checkpointer({ file, thresholdFrames: WORKER_CHECKPOINT_PAGES, intervalMs: 20, idleMs: 1000, walLimitBytes, writer: w })
+      : undefined;
     return new SqliteStore(new SqliteSession(w), new SqliteSession(r), walSync, pool, checkpointer);
   }
 
@@ -183,14 +186,27 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
 
   /** Replaces index rows of versions that are still current, in small committed batches (reindexing). */
   replaceIndexes(entries: readonly VersionWrite[]): Promise<number> {
-    return this.mutex.run(() => {
+    return this.writeTurn(() => {
       this.assertOpen();
       const db = this.writer.db;
       let n = 0;
       db.transaction(() => {
         for (const e of entries) if (this.writer.replaceIndex(e)) n++;
       }).immediate();
+      this.checkpointer?.committed();
       return n;
+    });
+  }
+
+  /**
+   * Runs `work` with the write connection to itself (the mutex), once the WAL has room: while the checkpoint thread
+   * restarts a WAL that the last commit took past its limit (Checkpointer.room), writes wait here, and the event loop
+   * goes on. Whoever commits in `work` calls Checkpointer.committed after it.
+   */
+  private writeTurn<T>(work: () => T | Promise<T>): Promise<T> {
+    return this.mutex.run(() => {
+      const room = this.closed ? undefined : this.checkpointer?.room();
+      return room ? room.then(work) : work();
     });
   }
 
@@ -200,16 +216,11 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
    */
   private scheduleFlush(): void {
     setImmediate(() => {
-      void this.mutex.run(() => this.flush());
+      void this.writeTurn(() => this.flush());
     });
   }
 
   private flush(): void {
-    if (!this.closed && this.checkpointer?.wantsWriteLock()) {
-      // The checkpoint thread is restarting an oversized WAL: the writes wait in the queue, the event loop does not.
-      setTimeout(() => void this.mutex.run(() => this.flush()), 1);
-      return;
-    }
     const batch = this.pending.splice(0, MAX_GROUP);
     if (this.pending.length > 0) this.scheduleFlush();
     if (batch.length === 0) return;
@@ -255,6 +266,7 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
       db.exec('COMMIT');
       this.commits++;
       this.writerCache.committed();
+      this.checkpointer?.committed();
     } catch (err) {
       if (db.inTransaction) db.exec('ROLLBACK');
       this.noteFull(err);
@@ -340,9 +352,8 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
    * `work` must use `tx`, not this store, for writes (writing through this store would wait for itself).
    */
   async transaction<T>(work: (tx: ResourceStore) => Promise<T>): Promise<T> {
-    const result = await this.mutex.run(async () => {
+    const result = await this.writeTurn(async () => {
       this.assertOpen();
-      while (this.checkpointer?.wantsWriteLock()) await new Promise((r) => setTimeout(r, 1)); // as flush() does
       const db = this.writer.db;
       db.exec('BEGIN IMMEDIATE');
       const tx = new SqliteTransaction(this.writer);
@@ -351,6 +362,7 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
         db.exec('COMMIT');
         this.commits++;
         this.writerCache.committed();
+        this.checkpointer?.committed();
         return result;
       } catch (err) {
         if (db.inTransaction) db.exec('ROLLBACK');
@@ -385,10 +397,12 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
 
   /** Runs a small write of its own under the write lock, durable when it resolves (auth state, audit maintenance). */
   private readonly durableWrite: SqliteWriteRunner = async (work) => {
-    const result = await this.mutex.run(() => {
+    const result = await this.writeTurn(() => {
       this.assertOpen();
       const db = this.writer.db;
-      return db.transaction(() => work(db)).immediate();
+      const done = db.transaction(() => work(db)).immediate();
+      this.checkpointer?.committed();
+      return done;
     });
     await this.durable();
     return result;
