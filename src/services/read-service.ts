@@ -7,6 +7,17 @@ import type { ResourceStore, StoredVersion } from '../store/port.js';
 import type { Indexer } from './ports.js';
 
 /**
+ * The parameters each restriction clause reads, worked out once per clause: a token's restriction clauses are cached
+ * with its decision, so its every read would otherwise walk the same clause again.
+ */
+const clauseParams = new WeakMap<Clause, Set<string> | null>();
+function paramsOfCached(clause: Clause): Set<string> | undefined {
+  let params = clauseParams.get(clause);
+  if (params === undefined) clauseParams.set(clause, (params = paramsOf(clause) ?? null));
+  return params ?? undefined;
+}
+
+/**
  * The one read path (FHIR R4 http.html#read, #vread, #history): every read of one resource, of one of its
  * versions, or of its history asks here first whether the caller may see the resource at all.
  *
@@ -54,23 +65,41 @@ export class ReadService {
     const current = await this.store.read(type, id);
     if (!current) throw missing();
     const restriction = restrict?.(type);
-    if (restriction && !(await this.inside(current, restriction))) throw missing();
+    if (restriction) {
+      const inside = this.inside(current, restriction);
+      if (!(inside === true || (inside !== false && (await inside)))) throw missing();
+    }
     return current;
   }
 
-  private async inside(current: StoredVersion, restriction: Clause): Promise<boolean> {
-    const { resourceType: type, id } = current;
-    const params = paramsOf(restriction);
-    if (!current.deleted && params === undefined) {
-      const hits = await this.store.search({
-        types: [type], where: { kind: 'and', clauses: [{ kind: 'ids', ids: [id] }, restriction] }, sort: [], count: 1, total: 'none',
-      });
-      return hits.items.length > 0;
-    }
-    const content = current.deleted ? await this.store.vread(type, id, String(Number(current.versionId) - 1)) : current;
-    if (!content || content.deleted) return false;
+  /** Whether the resource is inside the restriction: judged at once, without a promise, when its current version tells. */
+  private inside(current: StoredVersion, restriction: Clause): boolean | Promise<boolean> {
+    const params = paramsOfCached(restriction);
+    if (current.deleted) return this.insideBeforeDeletion(current, restriction, params);
+    if (params === undefined) return this.insideBySearch(current, restriction);
+    return this.judge(current, restriction, params);
+  }
+
+  /** The restriction judged on one version's content, with the search oracle in memory. */
+  private judge(content: StoredVersion, restriction: Clause, params: Set<string> | undefined): boolean {
+    // A clause that needs other resources cannot be proven on one resource.
+    if (params === undefined) return false;
     // A restriction on ids alone (a patient's own Patient resource) needs no look inside the resource.
-    const resource = params?.size === 0 ? { resourceType: type, id } : (JSON.parse(content.json) as { resourceType: string; id: string });
+    const resource = params.size === 0 ? { resourceType: content.resourceType, id: content.id } : (JSON.parse(content.json) as { resourceType: string; id: string });
     return satisfies(restriction, resource, this.indexer, undefined, params);
+  }
+
+  /** A restriction with a chain or `_has` (a granular scope's): a search by `_id` plus the restriction. */
+  private async insideBySearch(current: StoredVersion, restriction: Clause): Promise<boolean> {
+    const hits = await this.store.search({
+      types: [current.resourceType], where: { kind: 'and', clauses: [{ kind: 'ids', ids: [current.id] }, restriction] }, sort: [], count: 1, total: 'none',
+    });
+    return hits.items.length > 0;
+  }
+
+  /** A deleted resource is judged on its last version before the deletion. */
+  private async insideBeforeDeletion(current: StoredVersion, restriction: Clause, params: Set<string> | undefined): Promise<boolean> {
+    const content = await this.store.vread(current.resourceType, current.id, String(Number(current.versionId) - 1));
+    return content !== undefined && !content.deleted && this.judge(content, restriction, params);
   }
 }
