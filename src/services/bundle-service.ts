@@ -1,6 +1,7 @@
 import { FhirError, badRequest, notFound } from '../fhir/outcome.js';
 import type { IdGenerator } from '../fhir/ids.js';
 import { isPlaceholder, rewriteReferences } from '../fhir/references.js';
+import { carrySliced, isSliced } from '../fhir/json-slices.js';
 import { isJsonObject } from '../fhir/resource-json.js';
 import type { Restriction } from '../vocabulary/access.js';
 import type { FhirResult } from '../vocabulary/fhir-request.js';
@@ -126,7 +127,9 @@ export class BundleService {
       w.waiting = settled.waiting.length > 0;
       if (w.createId !== undefined && !w.conditional && !w.waiting && !settled.conditionalReferences) {
         try {
-          w.prepared = base.resources.prepareCreate(w.path, w.body, w.createId);
+          w.prepared = isSliced(w.body)
+            ? await base.resources.prepareLargeCreate(w.path, w.body, w.createId)
+            : base.resources.prepareCreate(w.path, w.body, w.createId);
         } catch (e) {
           throw e instanceof FhirError ? atEntry(e, w.index, w.path) : e;
         }
@@ -228,7 +231,11 @@ export class BundleService {
         }
         // No match: update-as-create with the client's id, or a server-assigned one (http.html#cond-update).
         id = match?.id ?? bodyId ?? this.deps.ids();
-        if (t.method === 'PUT' && isJsonObject(t.body)) t.body = { ...t.body, id };
+        if (t.method === 'PUT' && isJsonObject(t.body)) {
+          const body = { ...t.body, id };
+          carrySliced(t.body, body);
+          t.body = body;
+        }
         t.path = `${type}/${id}`;
         t.query = [];
         t.conditional = undefined;
