@@ -208,7 +208,7 @@ export class ResourceService {
       const versionId = current ? String(Number(current.versionId) + 1) : '1';
       const prepared = isSliced(resource) ? await this.prepareLarge(resource, id, versionId, 'PUT') : this.prepare(resource, id, versionId, 'PUT');
       this.assertWritable(prepared, opts);
-      await this.write(prepared, current?.versionId ?? null, opts.ifMatch !== undefined);
+      await this.write(prepared, current?.versionId ?? null, opts.ifMatch !== undefined, current?.json.length);
       return { version: prepared.version, created: !current || current.deleted, touched: this.touchedOf(prepared) };
     });
   }
@@ -243,7 +243,7 @@ export class ResourceService {
       this.validate(patched, type, id);
       const prepared = this.prepare(patched, id, String(Number(current.versionId) + 1), 'PATCH');
       this.assertWritable(prepared, opts);
-      await this.write(prepared, current.versionId, opts.ifMatch !== undefined);
+      await this.write(prepared, current.versionId, opts.ifMatch !== undefined, current.json.length);
       return { version: prepared.version, created: false, touched: this.deps.touched.of(prepared.version) };
     });
   }
@@ -273,7 +273,7 @@ export class ResourceService {
         resourceType: type, id, versionId: String(Number(current.versionId) + 1),
         lastUpdated: this.deps.clock().toISOString(), deleted: true, method: 'DELETE', json: tombstoneJson(opts.deleteStatus ?? 200),
       };
-      await this.write({ version: tombstone, index: [] }, current.versionId, ifMatch !== undefined);
+      await this.write({ version: tombstone, index: [] }, current.versionId, ifMatch !== undefined, current.json.length);
       return { tombstone, touched: [this.deps.touched.of(tombstone, current.json)] };
     });
   }
@@ -386,9 +386,12 @@ export class ResourceService {
     }
   }
 
-  private async write(prepared: VersionWrite, expected: string | null, clientPrecondition: boolean): Promise<void> {
+  /** `replacedSize`: the JSON length of the version being replaced, so that a store can replace a large one in steps. */
+  private async write(prepared: VersionWrite, expected: string | null, clientPrecondition: boolean, replacedSize?: number): Promise<void> {
     try {
-      await this.deps.store.write({ version: prepared.version, index: prepared.index }, expected);
+      const w: VersionWrite = { version: prepared.version, index: prepared.index };
+      if (replacedSize !== undefined) w.replacedSize = replacedSize;
+      await this.deps.store.write(w, expected);
     } catch (e) {
       if (e instanceof VersionConflict) {
         if (clientPrecondition) throw preconditionFailed(`${e.resourceType}/${e.id} was changed by someone else (now version ${e.actual ?? 'none'})`);
