@@ -2,6 +2,7 @@ import { FhirError, badRequest, notFound } from '../fhir/outcome.js';
 import type { IdGenerator } from '../fhir/ids.js';
 import { isPlaceholder, rewriteReferences } from '../fhir/references.js';
 import { carrySliced, isSliced } from '../fhir/json-slices.js';
+import { Pacer } from '../fhir/pacer.js';
 import { isJsonObject } from '../fhir/resource-json.js';
 import type { Restriction } from '../vocabulary/access.js';
 import type { FhirResult } from '../vocabulary/fhir-request.js';
@@ -21,10 +22,6 @@ export interface BundleServiceDeps {
   ids: IdGenerator;
   resourceTypes: ReadonlySet<string>;
 }
-
-/** How many entries run between yields to the event loop, so one big Bundle does not starve other requests. */
-const YIELD_EVERY = 64;
-const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const TYPE = /^[A-Z][A-Za-z]{1,63}$/;
 const INSTANCE = /^([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
@@ -74,8 +71,10 @@ export class BundleService {
   async batch(plan: BundlePlan, run: EntryRunner, onError: (entry: PlannedEntry, error: unknown) => EntryOutcome): Promise<EntryOutcome[]> {
     const fullUrls = new Set(plan.entries.flatMap((e) => (e.fullUrl === undefined ? [] : [e.fullUrl])));
     const outcomes: EntryOutcome[] = [];
+    // Other requests get the event loop every few milliseconds, so one big Bundle does not starve them.
+    const pace = new Pacer();
     for (const entry of plan.entries) {
-      if (entry.index > 0 && entry.index % YIELD_EVERY === 0) await pause();
+      if (pace.due) await pace.yield();
       if (entry.problem) {
         outcomes.push(onError(entry, atEntry(entry.problem, entry.index)));
         continue;
@@ -121,8 +120,10 @@ export class BundleService {
     const entries = plan.entries.map((e) => this.assign(e, refs));
     const pending = new Map(entries.flatMap((w) => (w.conditional && w.method !== 'DELETE' && w.fullUrl !== undefined ? [[w.fullUrl, w] as const] : [])));
     // One walk per entry rewrites what is known; creates whose references are all known are validated and indexed
-    // here, outside the write lock.
+    // here, outside the write lock. Other requests get the event loop every few milliseconds meanwhile.
+    const pace = new Pacer();
     for (const w of entries) {
+      if (pace.due) await pace.yield();
       const settled = settle(w, refs, pending);
       w.waiting = settled.waiting.length > 0;
       if (w.createId !== undefined && !w.conditional && !w.waiting && !settled.conditionalReferences) {
@@ -134,16 +135,14 @@ export class BundleService {
           throw e instanceof FhirError ? atEntry(e, w.index, w.path) : e;
         }
       }
-      if (w.index > 0 && w.index % YIELD_EVERY === 0) await pause();
     }
     const afterCommit = new AfterCommit();
     const outcomes = await base.store.transaction(async (tx) => {
       const scope = bind(base, tx, afterCommit);
       const out: EntryOutcome[] = new Array<EntryOutcome>(entries.length);
-      let count = 0;
       for (const index of processingOrder(entries)) {
         const w = entries[index];
-        if (++count % YIELD_EVERY === 0) await pause();
+        if (pace.due) await pace.yield();
         let problem: FhirError | undefined;
         if (w.waiting) {
           try {
