@@ -44,6 +44,7 @@ import { AuditRoutedStore } from './store/audit-routed-store.js';
 import type { ResourceStore } from './store/port.js';
 import type { AccessPolicy, Auditor } from './vocabulary/access.js';
 import { createValidator } from './validation/validator.js';
+import { BodyWorkerPool } from './workers/worker-pool.js';
 import { notFound } from './fhir/outcome.js';
 
 /** The repository root (where `profiles/` and `conformance/` live), from the compiled location dist/src/. */
@@ -104,6 +105,10 @@ export interface VestaApp {
   authServer?: AuthorizationServer;
   /** Resolves once start-up work (registering stored SearchParameters) is done; listen after it. */
   ready: Promise<void>;
+  /** The worker threads large bodies are checked and indexed by (VESTA_BODY_WORKERS > 0). */
+  bodyWorkers?: BodyWorkerPool;
+  /** Ends the app's own threads (the body workers); call it once no request is in flight, before closing the store. */
+  close(): Promise<void>;
 }
 
 /**
@@ -129,7 +134,11 @@ export function createApp(opts: AppOptions): VestaApp {
   const conditional = new ConditionalMatcher(search, store);
   const searchParameters = new SearchParameterActivation(registry);
   const reads = new ReadService(store, indexer);
-  const resources = new ResourceService({ store, validator, indexer, clock, ids, searchParameters, conditional, reads, touched });
+  // Large bodies are checked, and large resources indexed, by worker threads started on first use (issue 10 item 6).
+  const workers = config.bodyWorkers > 0 ? new BodyWorkerPool({ size: config.bodyWorkers, baseUrl: config.baseUrl, registry }) : undefined;
+  const resources = new ResourceService({
+    store, validator, indexer, clock, ids, searchParameters, conditional, reads, touched, ...(workers ? { offload: workers } : {}),
+  });
   const history = new HistoryService(store, touched, clock, ids);
   const resourceTypes = validator.resourceTypes;
   const types = new Set(resourceTypes);
@@ -182,6 +191,7 @@ export function createApp(opts: AppOptions): VestaApp {
       }),
       apps: auditAppRoutes(config.baseUrl),
     } : {}),
+    ...(workers ? { largeBodies: { bytes: config.largeBodyBytes, planner: workers } } : {}),
   });
   // With an external issuer, its endpoints are learnt from its discovery document (best effort, at start).
   const discovered = config.auth.mode === 'external' && security.mode === 'external'
@@ -197,7 +207,12 @@ export function createApp(opts: AppOptions): VestaApp {
     ? authServer.clients.ensureBuiltin(AUDIT_APP.clientId, { name: AUDIT_APP.name, scopes: AUDIT_APP.scopes, redirectUri: `${new URL(config.baseUrl).origin}${AUDIT_APP.path}` })
     : Promise.resolve();
   const ready = Promise.all([searchParameters.loadStored(store), auth.ready, discovered, appsRegistered]).then(() => undefined);
-  return { http, deps, auth, ready, ...(audit ? { audit } : {}), ...(authServer ? { authServer } : {}) };
+  const close = async (): Promise<void> => {
+    await workers?.close();
+  };
+  return {
+    http, deps, auth, ready, close, ...(workers ? { bodyWorkers: workers } : {}), ...(audit ? { audit } : {}), ...(authServer ? { authServer } : {}),
+  };
 }
 
 /** OpenID Connect Discovery 1.0 §3 for the built-in server, from the same facts as the SMART configuration. */

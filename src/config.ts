@@ -9,6 +9,13 @@ export interface Config {
   baseUrl: string;
   dataDir: string;
   maxBodyBytes: number;
+  /**
+   * `VESTA_LARGE_BODY`: JSON bodies at least this large (bytes) are checked by a worker thread and parsed, written
+   * and indexed in slices, so that no request holds the event loop for long (issue 10 item 6).
+   */
+  largeBodyBytes: number;
+  /** `VESTA_BODY_WORKERS`: worker threads for large bodies (started on first use); 0 handles them on the main thread. */
+  bodyWorkers: number;
   logLevel: 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
   /** Default and maximum `_count` for searches and history. */
   defaultCount: number;
@@ -305,6 +312,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     baseUrl,
     dataDir,
     maxBodyBytes: parseSize('VESTA_MAX_BODY', env.VESTA_MAX_BODY ?? '16mb'),
+    largeBodyBytes: parseSize('VESTA_LARGE_BODY', env.VESTA_LARGE_BODY ?? '256kb'),
+    bodyWorkers: integer(env, 'VESTA_BODY_WORKERS', 1, 0, 16),
     logLevel: logLevel as Config['logLevel'],
     defaultCount,
     maxCount,

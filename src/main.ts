@@ -70,6 +70,7 @@ async function main(): Promise<void> {
       // The trail's head at shutdown is signed, so a verifier can tell whether records were cut off the end later.
       (app.audit?.checkpoint() ?? Promise.resolve())
         .catch((e: unknown) => log.error('final audit checkpoint failed', { error: e instanceof Error ? e.message : String(e) }))
+        .then(() => app.close())
         .then(() => store.close())
         .then(() => {
           log.info('stopped');

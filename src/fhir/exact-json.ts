@@ -121,3 +121,48 @@ export function stringifyExact(value: unknown, indent?: number): string {
   }, indent);
   return text.replace(MARKED, '$1');
 }
+
+/**
+ * For JSON parsed in pieces (json-slices.ts): moves the number texts kept for `from`'s own members to `to`, where
+ * those members now live (array elements shifted by `offset`), and makes `to` a carrier when `from` was one.
+ */
+export function adoptExact(from: object, to: object, offset = 0): void {
+  const m = exactText.get(from);
+  if (m !== undefined) {
+    let target = exactText.get(to);
+    if (target === undefined) exactText.set(to, (target = new Map()));
+    for (const [key, raw] of m) target.set(offset === 0 ? key : String(Number(key) + offset), raw);
+  }
+  if (carriers.has(from)) carriers.add(to);
+}
+
+/** For JSON parsed in pieces: makes `parent` a carrier when `child`, now one of its members, is one. */
+export function adoptCarrier(child: unknown, parent: object): void {
+  if (typeof child === 'object' && child !== null && carriers.has(child)) carriers.add(parent);
+}
+
+/** The text `stringifyExact` writes for `holder[key]` (a defined, non-function member) inside `holder`. */
+export function stringifyExactMember(holder: object, key: string): string {
+  const v = (holder as Record<string, unknown>)[key];
+  if (typeof v === 'number') {
+    const raw = exactText.get(holder)?.get(key);
+    if (raw !== undefined && Number(raw) === v) return raw;
+  }
+  return stringifyExact(v);
+}
+
+/**
+ * The text `stringifyExact` writes for the elements `from` to `to` (exclusive) of `arr`, comma-separated and
+ * without brackets (empty when there are none).
+ */
+export function stringifyExactElements(arr: readonly unknown[], from: number, to: number): string {
+  const part = arr.slice(from, to);
+  const direct = exactText.get(arr);
+  if (direct === undefined) return stringifyExact(part).slice(1, -1);
+  const text = JSON.stringify(part, function (this: object, key: string, v: unknown) {
+    if (typeof v !== 'number') return v;
+    const raw = this === part ? direct.get(String(Number(key) + from)) : exactText.get(this)?.get(key);
+    return raw !== undefined && Number(raw) === v ? MARK + raw : v;
+  });
+  return text.replace(MARKED, '$1').slice(1, -1);
+}

@@ -91,3 +91,27 @@ export function scanJson(text: string, maxDepth: number): JsonScan {
   }
   return { exactNumbers };
 }
+
+/** JSON text that {@link checkJsonText} accepted: the text without its byte order mark, its value, and its scan. */
+export interface CheckedJson extends JsonScan {
+  text: string;
+  value: unknown;
+}
+
+/**
+ * Checks a request body as JSON: 400 with a generic message when it is empty or not JSON (the parser's own message
+ * may echo content), 400 naming the key when an object repeats a key, 400 too-costly when nested deeper than
+ * `maxDepth` (see {@link scanJson}). A UTF-8 byte order mark before the text is allowed (RFC 8259 section 8.1).
+ */
+export function checkJsonText(raw: string, maxDepth: number): CheckedJson {
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+  if (text.trim() === '') throw badRequest('The request body is empty; a JSON resource was expected', undefined, 'structure');
+  let value: unknown;
+  try {
+    value = JSON.parse(text) as unknown;
+  } catch (e) {
+    const pos = /position (\d+)/.exec((e as Error).message)?.[1];
+    throw badRequest(`The request body is not valid JSON${pos ? ` (near byte ${pos})` : ''}`, undefined, 'structure');
+  }
+  return { text, value, ...scanJson(text, maxDepth) };
+}

@@ -1,5 +1,6 @@
 import type { Meta, Resource } from 'fhir/r4.js';
 import { carryExact } from './exact-json.js';
+import { carrySliced } from './json-slices.js';
 
 /** A FHIR resource as a plain JSON object. */
 export type AnyResource = Resource & Record<string, unknown>;
@@ -16,6 +17,7 @@ export function stampMeta(resource: AnyResource, id: string, versionId: string, 
   delete clientMeta.lastUpdated;
   const stamped = { resourceType, id, meta: { versionId, lastUpdated, ...clientMeta }, ...rest } as AnyResource;
   carryExact(resource, stamped);
+  carrySliced(resource, stamped);
   return stamped;
 }
 

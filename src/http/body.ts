@@ -1,7 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { parseExact } from '../fhir/exact-json.js';
-import { scanJson } from '../fhir/json-text.js';
-import { badRequest, payloadTooLarge } from '../fhir/outcome.js';
+import { assembleSlices, chunkFor } from '../fhir/json-slices.js';
+import type { JsonPlanner } from '../fhir/json-slices.js';
+import { checkJsonText } from '../fhir/json-text.js';
+import { FhirError, payloadTooLarge } from '../fhir/outcome.js';
 
 /** Reads the raw body up to `limit` bytes; 413 as soon as it is known to be larger. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
@@ -28,16 +30,29 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
  * the key when an object repeats a key, 400 too-costly when nested deeper than `maxDepth` (json-text.ts).
  */
 export function parseJson(raw: string, maxDepth = 100): unknown {
-  // A UTF-8 byte order mark is allowed before JSON text (RFC 8259 section 8.1 lets parsers ignore it).
-  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
-  if (text.trim() === '') throw badRequest('The request body is empty; a JSON resource was expected', undefined, 'structure');
-  let value: unknown;
-  try {
-    value = JSON.parse(text) as unknown;
-  } catch (e) {
-    const pos = /position (\d+)/.exec((e as Error).message)?.[1];
-    throw badRequest(`The request body is not valid JSON${pos ? ` (near byte ${pos})` : ''}`, undefined, 'structure');
-  }
+  const checked = checkJsonText(raw, maxDepth);
   // Numbers written otherwise than JavaScript writes them (`6.0`) keep their text (FHIR R4 datatypes.html#decimal).
-  return scanJson(text, maxDepth).exactNumbers ? parseExact(text) : value;
+  return checked.exactNumbers ? parseExact(checked.text) : checked.value;
+}
+
+/** How large JSON bodies are handled: from `bytes` on, checked by `planner` off the event loop and parsed in slices. */
+export interface LargeBodies {
+  bytes: number;
+  planner: JsonPlanner;
+}
+
+/**
+ * {@link parseJson} for a large body, without holding the event loop for long: another thread checks the text
+ * (the same 400s) and plans its pieces, this one parses them with yields in between (fhir/json-slices.ts). The
+ * value is the same. When no worker can help, it is parsed here as any body is.
+ */
+export async function parseLargeJson(raw: string, maxDepth: number, large: LargeBodies): Promise<unknown> {
+  let plan;
+  try {
+    plan = await large.planner.planJson(raw, maxDepth, chunkFor(large.bytes));
+  } catch (e) {
+    if (e instanceof FhirError) throw e;
+    return parseJson(raw, maxDepth);
+  }
+  return assembleSlices(raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw, plan);
 }

@@ -9,7 +9,8 @@ import { matchRoute } from '../interactions/route.js';
 import { ANONYMOUS } from '../vocabulary/access.js';
 import type { ClientInfo } from '../vocabulary/access.js';
 import type { FhirRequest } from '../vocabulary/fhir-request.js';
-import { parseJson, readBody } from './body.js';
+import { parseJson, parseLargeJson, readBody } from './body.js';
+import type { LargeBodies } from './body.js';
 import { checkContentType, negotiate } from './media.js';
 import type { BodyKind } from './media.js';
 import { sendResult } from './respond.js';
@@ -57,7 +58,9 @@ function clientOf(req: Request): ClientInfo {
  * negotiate formats, read the body, authenticate, and run the interaction pipeline. Keeping FHIR as a
  * single dispatcher (not one Express route per type × interaction) keeps Express's per-request cost low.
  */
-export function fhirDispatcher(deps: Deps, hooks: Hooks, authenticator: Authenticator, table: readonly InteractionSpec[], log: Logger) {
+export function fhirDispatcher(
+  deps: Deps, hooks: Hooks, authenticator: Authenticator, table: readonly InteractionSpec[], log: Logger, large?: LargeBodies,
+) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const state = requestState(res);
     try {
@@ -96,7 +99,10 @@ export function fhirDispatcher(deps: Deps, hooks: Hooks, authenticator: Authenti
         if (spec.name === 'operation' && !hasBody(req)) return { ...r, auth };
         const kind = checkContentType(req.headers['content-type'], kinds);
         const text = await readBody(req, deps.config.maxBodyBytes);
-        const body = kind === 'form' ? text : parseJson(text, deps.config.maxJsonDepth);
+        // A large body is checked off the event loop and parsed in slices (body.ts); any other as it comes.
+        const body = kind === 'form' ? text
+          : large !== undefined && text.length >= large.bytes ? await parseLargeJson(text, deps.config.maxJsonDepth, large)
+            : parseJson(text, deps.config.maxJsonDepth);
         // One table row serves POST /fhir; the Bundle's own type says which interaction it is (for hooks and audit).
         const isBatch = spec.name === 'transaction' && typeof body === 'object' && body !== null && (body as { type?: unknown }).type === 'batch';
         return { ...r, auth, body, ...(isBatch ? { interaction: 'batch' as const } : {}) };

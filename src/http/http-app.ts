@@ -6,6 +6,7 @@ import type { Deps, Hooks, InteractionSpec } from '../interactions/deps.js';
 import { notFound } from '../fhir/outcome.js';
 import { cors } from './cors.js';
 import { errorHandler } from './error-handler.js';
+import type { LargeBodies } from './body.js';
 import { fhirDispatcher } from './fhir-dispatcher.js';
 import { applyHeaders, requestContext, requestState } from './request-context.js';
 import { securityHeaders } from './security-headers.js';
@@ -23,6 +24,8 @@ export interface HttpAppOptions {
   authRoutes?: (cors: (req: Request, res: Response, next: NextFunction) => void) => Router;
   /** Built-in SMART apps under `/apps` (the audit review page). */
   apps?: Router;
+  /** How large JSON bodies are parsed without holding the event loop (body.ts); absent: like any other. */
+  largeBodies?: LargeBodies;
 }
 
 /**
@@ -39,7 +42,7 @@ export function createHttpApp(opts: HttpAppOptions): Express {
   app.use(requestContext(opts.log, securityHeaders()));
   const corsHeaders = cors(opts.deps.config.corsOrigins);
   // FHIR first: it is nearly all the traffic, and every router layer a request passes costs it a path match.
-  const dispatch = fhirDispatcher(opts.deps, opts.hooks, opts.authenticator, opts.table, opts.log);
+  const dispatch = fhirDispatcher(opts.deps, opts.hooks, opts.authenticator, opts.table, opts.log, opts.largeBodies);
   app.use('/fhir', (req, res, next) => corsHeaders(req, res, (err?: unknown) => (err ? next(err) : void dispatch(req, res, next))));
   app.get('/healthz', (_req, res) => {
     requestState(res).route = '/healthz';

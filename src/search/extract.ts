@@ -83,8 +83,11 @@ function evaluateSafely(evaluate: Evaluator, input: unknown): ReturnType<Evaluat
   }
 }
 
-/** Builds an indexer over `registry`; compiled expressions are cached per resource type for its lifetime. */
-export function createIndexer(registry: SearchRegistry, opts: IndexerOptions): Indexer {
+/**
+ * Builds an indexer over `registry` (only its parameters per type are read); compiled expressions are cached per
+ * resource type for as long as the registry returns the same map for it.
+ */
+export function createIndexer(registry: Pick<SearchRegistry, 'forType'>, opts: IndexerOptions): Indexer {
   const fast = opts.fastPath !== false;
   const cache = new Map<string, { params: CompiledParam[]; source: ReadonlyMap<string, SearchParamDef> }>();
   const bindings = createCodeBindings();

@@ -1,6 +1,8 @@
 import { FhirError, badRequest, notFound } from '../fhir/outcome.js';
 import type { IdGenerator } from '../fhir/ids.js';
 import { isPlaceholder, rewriteReferences } from '../fhir/references.js';
+import { carrySliced, isSliced } from '../fhir/json-slices.js';
+import { Pacer } from '../fhir/pacer.js';
 import { isJsonObject } from '../fhir/resource-json.js';
 import type { Restriction } from '../vocabulary/access.js';
 import type { FhirResult } from '../vocabulary/fhir-request.js';
@@ -20,10 +22,6 @@ export interface BundleServiceDeps {
   ids: IdGenerator;
   resourceTypes: ReadonlySet<string>;
 }
-
-/** How many entries run between yields to the event loop, so one big Bundle does not starve other requests. */
-const YIELD_EVERY = 64;
-const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const TYPE = /^[A-Z][A-Za-z]{1,63}$/;
 const INSTANCE = /^([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
@@ -73,8 +71,10 @@ export class BundleService {
   async batch(plan: BundlePlan, run: EntryRunner, onError: (entry: PlannedEntry, error: unknown) => EntryOutcome): Promise<EntryOutcome[]> {
     const fullUrls = new Set(plan.entries.flatMap((e) => (e.fullUrl === undefined ? [] : [e.fullUrl])));
     const outcomes: EntryOutcome[] = [];
+    // Other requests get the event loop every few milliseconds, so one big Bundle does not starve them.
+    const pace = new Pacer();
     for (const entry of plan.entries) {
-      if (entry.index > 0 && entry.index % YIELD_EVERY === 0) await pause();
+      if (pace.due) await pace.yield();
       if (entry.problem) {
         outcomes.push(onError(entry, atEntry(entry.problem, entry.index)));
         continue;
@@ -122,29 +122,32 @@ export class BundleService {
     // One walk per entry rewrites what is known; then creates whose references are all known are validated and
     // indexed here, outside the write lock. Two passes rather than one: each keeps its code hot (measured on the
     // Synthea ingest, the reference walk took about twice as long when it alternated with validation and indexing).
+    // Other requests get the event loop every few milliseconds meanwhile.
+    const pace = new Pacer();
     const preparable: TxEntry[] = [];
     for (const w of entries) {
+      if (pace.due) await pace.yield();
       const settled = settle(w, refs, pending);
       w.waiting = settled.waiting.length > 0;
       if (w.createId !== undefined && !w.conditional && !w.waiting && !settled.conditionalReferences) preparable.push(w);
-      if (w.index > 0 && w.index % YIELD_EVERY === 0) await pause();
     }
-    for (const [i, w] of preparable.entries()) {
+    for (const w of preparable) {
+      if (pace.due) await pace.yield();
       try {
-        w.prepared = base.resources.prepareCreate(w.path, w.body, w.createId!);
+        w.prepared = isSliced(w.body)
+          ? await base.resources.prepareLargeCreate(w.path, w.body, w.createId!)
+          : base.resources.prepareCreate(w.path, w.body, w.createId!);
       } catch (e) {
         throw e instanceof FhirError ? atEntry(e, w.index, w.path) : e;
       }
-      if (i > 0 && i % YIELD_EVERY === 0) await pause();
     }
     const afterCommit = new AfterCommit();
     const outcomes = await base.store.transaction(async (tx) => {
       const scope = bind(base, tx, afterCommit);
       const out: EntryOutcome[] = new Array<EntryOutcome>(entries.length);
-      let count = 0;
       for (const index of processingOrder(entries)) {
         const w = entries[index];
-        if (++count % YIELD_EVERY === 0) await pause();
+        if (pace.due) await pace.yield();
         let problem: FhirError | undefined;
         if (w.waiting) {
           try {
@@ -232,7 +235,11 @@ export class BundleService {
         }
         // No match: update-as-create with the client's id, or a server-assigned one (http.html#cond-update).
         id = match?.id ?? bodyId ?? this.deps.ids();
-        if (t.method === 'PUT' && isJsonObject(t.body)) t.body = { ...t.body, id };
+        if (t.method === 'PUT' && isJsonObject(t.body)) {
+          const body = { ...t.body, id };
+          carrySliced(t.body, body);
+          t.body = body;
+        }
         t.path = `${type}/${id}`;
         t.query = [];
         t.conditional = undefined;

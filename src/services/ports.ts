@@ -1,8 +1,18 @@
 import type { Issue } from '../fhir/outcome.js';
+import type { IndexValue } from '../vocabulary/index-values.js';
 import type { Clause, SearchPlan } from '../vocabulary/plan.js';
 
 /** Turns a resource into its search index values (src/search/extract.ts implements it). */
 export type { Indexer } from '../search/index.js';
+
+/** Index extraction off the event loop, for large resources (src/workers/worker-pool.ts implements it). */
+export interface IndexOffload {
+  /**
+   * The index rows of the resource with this JSON text, the same as `Indexer.extract` gives for it. Rejects with
+   * a FhirError or, when it cannot do the work, with another error: the caller then extracts on its own thread.
+   */
+  extractIndex(resourceType: string, json: string): Promise<IndexValue[]>;
+}
 
 /** Checks a resource; returns every issue found (errors and warnings) as data. */
 export interface ResourceValidator {

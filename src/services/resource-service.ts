@@ -17,7 +17,8 @@ import { AfterCommit } from './after-commit.js';
 import type { ConditionalKind, ConditionalMatcher, Criteria } from './conditional.js';
 import { applyJsonPatch } from './json-patch.js';
 import { parseStored, stringifyExact } from '../fhir/exact-json.js';
-import type { Indexer, ResourceValidator } from './ports.js';
+import { carrySliced, isSliced, stringifySliced } from '../fhir/json-slices.js';
+import type { IndexOffload, Indexer, ResourceValidator } from './ports.js';
 import type { SearchParameterActivation } from './search-parameter-activation.js';
 import type { TouchedResources } from './touched.js';
 import type { ReadService } from './read-service.js';
@@ -73,6 +74,8 @@ export interface ResourceServiceDeps {
   searchParameters?: SearchParameterActivation;
   /** Set on a service bound to an uncommitted store view: side effects wait for its commit. */
   afterCommit?: AfterCommit;
+  /** Where large resources are indexed off the event loop (absent: on it). */
+  offload?: IndexOffload;
 }
 
 /**
@@ -135,12 +138,39 @@ export class ResourceService {
   }
 
   /**
+   * `prepare` for a resource parsed from a large body (fhir/json-slices.ts), without holding the event loop for
+   * long: its JSON text is written in slices and its index rows are extracted by a worker (`offload`), or here if
+   * none can. The version is the same as `prepare` gives.
+   */
+  async prepareLarge(resource: AnyResource, id: string, versionId: string, method: StoredVersion['method']): Promise<PreparedVersion> {
+    const lastUpdated = this.deps.clock().toISOString();
+    const stamped = stampMeta(resource, id, versionId, lastUpdated);
+    const json = await stringifySliced(stamped);
+    const version: StoredVersion = { resourceType: stamped.resourceType, id, versionId, lastUpdated, deleted: false, method, json };
+    let index: PreparedVersion['index'] | undefined;
+    if (this.deps.offload) {
+      try {
+        index = await this.deps.offload.extractIndex(stamped.resourceType, json);
+      } catch (e) {
+        if (e instanceof FhirError) throw e;
+      }
+    }
+    return { version, resource: stamped, index: index ?? this.deps.indexer.extract(stamped) };
+  }
+
+  /**
    * Validates a create and prepares its first version under an id assigned by the caller, without writing.
    * Transaction Bundles do this for entries whose references are all known before taking the write lock.
    */
   prepareCreate(type: string, body: unknown, id: string): PreparedVersion {
     this.validate(body, type);
     return this.prepare(body as AnyResource, id, '1', 'POST');
+  }
+
+  /** `prepareCreate` for a resource parsed from a large body (see `prepareLarge`). */
+  async prepareLargeCreate(type: string, body: unknown, id: string): Promise<PreparedVersion> {
+    this.validate(body, type);
+    return this.prepareLarge(body as AnyResource, id, '1', 'POST');
   }
 
   /** create (http.html#create), with `ifNoneExist` as conditional create (http.html#ccreate). */
@@ -151,7 +181,8 @@ export class ResourceService {
     }
     await this.resolveConditionalReferences(body, opts);
     this.validate(body, type);
-    const prepared = this.prepare(body as AnyResource, opts.entry?.createId ?? this.deps.ids(), '1', 'POST');
+    const id = opts.entry?.createId ?? this.deps.ids();
+    const prepared = isSliced(body) ? await this.prepareLarge(body as AnyResource, id, '1', 'POST') : this.prepare(body as AnyResource, id, '1', 'POST');
     this.assertWritable(prepared, opts);
     if (!opts.ifNoneExist) return this.commitCreate(prepared);
     return this.serializedOn(type, opts.ifNoneExist, opts.restrict, 'If-None-Exist', async (match, svc) => {
@@ -174,10 +205,11 @@ export class ResourceService {
           throw preconditionFailed(`Version mismatch: If-Match is ${opts.ifMatch} but the current version is ${current.versionId}`);
         }
       }
-      const prepared = this.prepare(resource, id, current ? String(Number(current.versionId) + 1) : '1', 'PUT');
+      const versionId = current ? String(Number(current.versionId) + 1) : '1';
+      const prepared = isSliced(resource) ? await this.prepareLarge(resource, id, versionId, 'PUT') : this.prepare(resource, id, versionId, 'PUT');
       this.assertWritable(prepared, opts);
-      await this.write(prepared, current?.versionId ?? null, opts.ifMatch !== undefined);
-      return { version: prepared.version, created: !current || current.deleted, touched: this.deps.touched.of(prepared.version) };
+      await this.write(prepared, current?.versionId ?? null, opts.ifMatch !== undefined, current?.json.length);
+      return { version: prepared.version, created: !current || current.deleted, touched: this.touchedOf(prepared) };
     });
   }
 
@@ -189,7 +221,7 @@ export class ResourceService {
         if (bodyId !== undefined && bodyId !== match.id) {
           throw badRequest('The resource id in the body does not match the resource found by the criteria', [`${type}.id`]);
         }
-        return svc.update(type, match.id, isJsonObject(body) ? { ...body, id: match.id } : body, opts);
+        return svc.update(type, match.id, isJsonObject(body) ? withId(body, match.id) : body, opts);
       }
       if (bodyId !== undefined) return svc.update(type, bodyId, body, opts);
       return svc.create(type, body, { restrict: opts.restrict, entry: opts.entry });
@@ -211,7 +243,7 @@ export class ResourceService {
       this.validate(patched, type, id);
       const prepared = this.prepare(patched, id, String(Number(current.versionId) + 1), 'PATCH');
       this.assertWritable(prepared, opts);
-      await this.write(prepared, current.versionId, opts.ifMatch !== undefined);
+      await this.write(prepared, current.versionId, opts.ifMatch !== undefined, current.json.length);
       return { version: prepared.version, created: false, touched: this.deps.touched.of(prepared.version) };
     });
   }
@@ -241,7 +273,7 @@ export class ResourceService {
         resourceType: type, id, versionId: String(Number(current.versionId) + 1),
         lastUpdated: this.deps.clock().toISOString(), deleted: true, method: 'DELETE', json: tombstoneJson(opts.deleteStatus ?? 200),
       };
-      await this.write({ version: tombstone, index: [] }, current.versionId, ifMatch !== undefined);
+      await this.write({ version: tombstone, index: [] }, current.versionId, ifMatch !== undefined, current.json.length);
       return { tombstone, touched: [this.deps.touched.of(tombstone, current.json)] };
     });
   }
@@ -255,7 +287,12 @@ export class ResourceService {
   /** Writes a prepared first version: 409 if the id is already used; runs the type's side effects after commit. */
   async commitCreate(prepared: PreparedVersion): Promise<WriteResult> {
     await this.write(prepared, null, false);
-    return { version: prepared.version, created: true, touched: this.deps.touched.of(prepared.version) };
+    return { version: prepared.version, created: true, touched: this.touchedOf(prepared) };
+  }
+
+  /** The audit's view of a version just written; a large one's Patients come from its index rows, not its JSON again. */
+  private touchedOf(prepared: PreparedVersion): TouchedResource {
+    return isSliced(prepared.resource) ? this.deps.touched.ofIndexed(prepared.version, prepared.index) : this.deps.touched.of(prepared.version);
   }
 
   /**
@@ -281,10 +318,13 @@ export class ResourceService {
   }
 
   /** 403 unless the version (its index rows, extracted when not given) satisfies what the caller may write of its type. */
-  private assertWritable(w: { version: StoredVersion; index?: VersionWrite['index'] }, opts: WriteOptions): void {
+  private assertWritable(w: { version: StoredVersion; index?: VersionWrite['index']; resource?: Record<string, unknown> }, opts: WriteOptions): void {
     const clause = opts.writable?.(w.version.resourceType);
     if (!clause) return;
-    const resource = JSON.parse(w.version.json) as { resourceType: string; id: string };
+    // With its index rows at hand the matcher reads only the type and id: a large resource is not parsed again.
+    const resource = w.index !== undefined && isSliced(w.resource)
+      ? { resourceType: w.version.resourceType, id: w.version.id }
+      : JSON.parse(w.version.json) as { resourceType: string; id: string };
     if (!satisfies(clause, resource, this.deps.indexer, w.index)) {
       throw forbidden(`The access token may not write this ${w.version.resourceType}: it is outside the patient compartment or the criteria its scopes allow`);
     }
@@ -346,9 +386,12 @@ export class ResourceService {
     }
   }
 
-  private async write(prepared: VersionWrite, expected: string | null, clientPrecondition: boolean): Promise<void> {
+  /** `replacedSize`: the JSON length of the version being replaced, so that a store can replace a large one in steps. */
+  private async write(prepared: VersionWrite, expected: string | null, clientPrecondition: boolean, replacedSize?: number): Promise<void> {
     try {
-      await this.deps.store.write({ version: prepared.version, index: prepared.index }, expected);
+      const w: VersionWrite = { version: prepared.version, index: prepared.index };
+      if (replacedSize !== undefined) w.replacedSize = replacedSize;
+      await this.deps.store.write(w, expected);
     } catch (e) {
       if (e instanceof VersionConflict) {
         if (clientPrecondition) throw preconditionFailed(`${e.resourceType}/${e.id} was changed by someone else (now version ${e.actual ?? 'none'})`);
@@ -365,6 +408,13 @@ export class ResourceService {
       else activate();
     }
   }
+}
+
+/** The body with another id; one parsed from a large body is still written in slices. */
+function withId(body: Record<string, unknown>, id: string): Record<string, unknown> {
+  const copy = { ...body, id };
+  carrySliced(body, copy);
+  return copy;
 }
 
 /** Internal signal: a write lost a race without a client precondition; the service re-reads and retries. */

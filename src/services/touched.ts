@@ -1,4 +1,5 @@
 import type { TouchedResource } from '../vocabulary/access.js';
+import type { IndexEntries } from '../vocabulary/index-values.js';
 import type { StoredVersion } from '../vocabulary/versions.js';
 import { compartmentParams } from '../search/index.js';
 import type { Indexer } from './ports.js';
@@ -11,7 +12,10 @@ class Touched implements TouchedResource {
   readonly lastUpdated: string;
   private cached: readonly string[] | undefined;
 
-  constructor(v: StoredVersion, private readonly contentJson: string, private readonly owner: TouchedResources) {
+  constructor(
+    v: StoredVersion, private readonly contentJson: string, private readonly owner: TouchedResources,
+    private readonly index?: IndexEntries,
+  ) {
     this.resourceType = v.resourceType;
     this.id = v.id;
     this.versionId = v.versionId;
@@ -19,7 +23,9 @@ class Touched implements TouchedResource {
   }
 
   get patients(): readonly string[] {
-    this.cached ??= this.owner.patientsOf(this.resourceType, this.id, this.contentJson);
+    this.cached ??= this.index !== undefined
+      ? patientsIn(this.resourceType, this.id, this.index)
+      : this.owner.patientsOf(this.resourceType, this.id, this.contentJson);
     return this.cached;
   }
 }
@@ -39,6 +45,14 @@ export class TouchedResources {
     return new Touched(v, contentJson, this);
   }
 
+  /**
+   * A version just written together with its index rows: its Patients are read from the rows instead of the JSON
+   * being parsed and indexed again (which, for a resource of several MB, would hold the event loop).
+   */
+  ofIndexed(v: StoredVersion, index: IndexEntries): TouchedResource {
+    return new Touched(v, '', this, index);
+  }
+
   /** Every version in `list`. */
   all(list: readonly StoredVersion[]): TouchedResource[] {
     return list.map((v) => this.of(v));
@@ -49,9 +63,21 @@ export class TouchedResources {
     if (type === 'Patient') return [id];
     const params = compartmentParams(type);
     if (params.length === 0 || json === '') return [];
-    const rows = this.indexer.extract(JSON.parse(json) as { resourceType: string }, new Set(params));
-    const ids = new Set<string>();
-    for (const r of rows) if (r.kind === 'reference' && r.targetType === 'Patient' && r.targetId) ids.add(r.targetId);
-    return [...ids];
+    return patientReferences(this.indexer.extract(JSON.parse(json) as { resourceType: string }, new Set(params)));
   }
+}
+
+/** The Patients a resource's rows (of its compartment parameters) refer to. */
+function patientReferences(rows: IndexEntries): string[] {
+  const ids = new Set<string>();
+  for (const r of rows) if (r.kind === 'reference' && r.targetType === 'Patient' && r.targetId) ids.add(r.targetId);
+  return [...ids];
+}
+
+/** The Patients of a resource from its full index rows: those of its compartment parameters (as `patientsOf`). */
+function patientsIn(type: string, id: string, index: IndexEntries): readonly string[] {
+  if (type === 'Patient') return [id];
+  const params = new Set(compartmentParams(type));
+  if (params.size === 0) return [];
+  return patientReferences(index.filter((r) => params.has(r.param)));
 }

@@ -45,6 +45,11 @@ export interface Page<T> {
 export interface VersionWrite {
   version: StoredVersion;
   index: IndexEntries;
+  /**
+   * The JSON length of the version this one replaces, when the writer knows it: a store may then replace a large
+   * version's index rows in steps (as it writes a large version's) rather than in one go.
+   */
+  replacedSize?: number;
 }
 
 /** A version ready to write: the stored form, its index values, and the stamped resource object. */

@@ -27,8 +27,8 @@ const REPORTER = pathToFileURL(path.join(here, 'summary-reporter.js')).href;
  * directory of their own (crash, shutdown and CLI tests), so they test SQLite whatever VESTA_TEST_STORE says.
  */
 export const SQLITE_PROCESS_FILES: readonly string[] = [
-  'audit-crash.test.js', 'authz-cli.test.js', 'crash-durability.test.js', 'examples-roundtrip.test.js', 'seed-cli.test.js',
-  'shutdown-flush.test.js', 'shutdown.test.js', 'smart-cli.test.js',
+  'audit-crash.test.js', 'authz-cli.test.js', 'crash-durability.test.js', 'examples-roundtrip.test.js', 'large-body-stall.test.js',
+  'seed-cli.test.js', 'shutdown-flush.test.js', 'shutdown.test.js', 'smart-cli.test.js',
 ];
 
 /**

@@ -79,6 +79,7 @@ export async function startTestServer(
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await app.close();
       await store.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
       capture?.assertClean();

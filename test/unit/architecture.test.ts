@@ -19,7 +19,7 @@ const LAYERS: Record<string, number> = {
   http: 7, capability: 7,
   interactions: 6,
   auth: 5, audit: 5,
-  services: 4,
+  services: 4, workers: 4,
   search: 3, store: 3, validation: 3,
   fhir: 1, 'config.ts': 1, logging: 1, sample: 1,
   vocabulary: 0, apps: 0,

@@ -31,6 +31,8 @@ test('an empty environment gives the documented defaults', () => {
   assert.equal(c.dataDir, path.resolve('./data'));
   assert.ok(path.isAbsolute(c.dataDir));
   assert.equal(c.maxBodyBytes, 16 * 1024 * 1024);
+  assert.equal(c.largeBodyBytes, 256 * 1024);
+  assert.equal(c.bodyWorkers, 1);
   assert.equal(c.logLevel, 'info');
   assert.equal(c.defaultCount, 20);
   assert.equal(c.maxCount, 1000);
@@ -58,6 +60,8 @@ test('every variable is parsed into the typed config', () => {
     VESTA_BASE_URL: 'https://fhir.example.org/r4/',
     VESTA_DATA_DIR: 'some/relative/dir',
     VESTA_MAX_BODY: '2mb',
+    VESTA_LARGE_BODY: '64kb',
+    VESTA_BODY_WORKERS: '0',
     LOG_LEVEL: 'DEBUG',
     VESTA_MAX_COUNT: '500',
     VESTA_DEFAULT_COUNT: '50',
@@ -96,6 +100,8 @@ test('every variable is parsed into the typed config', () => {
     baseUrl: 'https://fhir.example.org/r4',
     dataDir: path.resolve('some/relative/dir'),
     maxBodyBytes: 2 * 1024 * 1024,
+    largeBodyBytes: 64 * 1024,
+    bodyWorkers: 0,
     logLevel: 'debug',
     defaultCount: 50,
     maxCount: 500,
@@ -215,6 +221,8 @@ test('invalid values fail with a ConfigError naming the variable', () => {
   assertRejected({ VESTA_MAX_BODY: 'lots' }, 'VESTA_MAX_BODY');
   assertRejected({ VESTA_MAX_BODY: '10' }, 'VESTA_MAX_BODY');
   assertRejected({ VESTA_MAX_BODY: '2gb' }, 'VESTA_MAX_BODY');
+  assertRejected({ VESTA_LARGE_BODY: 'big' }, 'VESTA_LARGE_BODY');
+  assertRejected({ VESTA_BODY_WORKERS: '17' }, 'VESTA_BODY_WORKERS');
   assertRejected({ LOG_LEVEL: 'loud' }, 'LOG_LEVEL');
   assertRejected({ VESTA_BASE_URL: 'ftp://x' }, 'VESTA_BASE_URL');
   assertRejected({ VESTA_BASE_URL: 'not a url' }, 'VESTA_BASE_URL');

@@ -55,6 +55,8 @@ export interface IndexWriter {
   replace(rid: number, values: readonly IndexValue[]): void;
   /** Removes every row (a deletion). */
   clear(rid: number): void;
+  /** Removes up to `limit` rows of each kind; returns how many it removed (0 once none are left). */
+  clearSome(rid: number, limit: number): number;
 }
 
 /** Prepares the statements of every index table once for `db`. */
@@ -63,6 +65,7 @@ export function prepareIndexWriter(db: Database.Database): IndexWriter {
   const select = new Map<IndexKind, Database.Statement>();
   const removeRow = new Map<IndexKind, Database.Statement>();
   const clearAll = new Map<IndexKind, Database.Statement>();
+  const clearLimited = new Map<IndexKind, Database.Statement>();
   for (const kind of INDEX_KINDS) {
     const table = INDEX_TABLES[kind];
     const cols = COLUMNS[kind];
@@ -70,6 +73,7 @@ export function prepareIndexWriter(db: Database.Database): IndexWriter {
     select.set(kind, db.prepare(`SELECT rowid AS row_id, param, grp, ${cols.join(', ')} FROM ${table} INDEXED BY ${table}_rid WHERE rid = ?`).raw(true));
     removeRow.set(kind, db.prepare(`DELETE FROM ${table} WHERE rowid = ?`));
     clearAll.set(kind, db.prepare(`DELETE FROM ${table} WHERE rid = ?`));
+    clearLimited.set(kind, db.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} INDEXED BY ${table}_rid WHERE rid = ? LIMIT ?)`));
   }
   const insertOne = (rid: number, v: IndexValue): void => {
     insert.get(v.kind)!.run(rid, v.param, v.group ?? null, ...cells(v));
@@ -134,6 +138,11 @@ export function prepareIndexWriter(db: Database.Database): IndexWriter {
     },
     clear(rid) {
       for (const kind of INDEX_KINDS) clearAll.get(kind)!.run(rid);
+    },
+    clearSome(rid, limit) {
+      let n = 0;
+      for (const kind of INDEX_KINDS) n += clearLimited.get(kind)!.run(rid, limit).changes;
+      return n;
     },
   };
 }

@@ -1,11 +1,21 @@
 import type Database from 'better-sqlite3';
 import { VersionConflict, type HistoryScope, type Page, type PageRequest, type StoredVersion, type VersionWrite } from '../port.js';
 import type { StoreQuery } from '../../vocabulary/plan.js';
+import type { Pacer } from '../../fhir/pacer.js';
 import { historyPage } from './history.js';
-import { prepareIndexWriter } from './index-writer.js';
+import { prepareIndexWriter, type IndexWriter } from './index-writer.js';
 import { searchPage } from './search-page.js';
 import { StatementCache } from './statement-cache.js';
 import { currentColumns, toVersion, VERSION_COLUMNS, type VersionRow } from './rows.js';
+
+/** Index rows written or removed per step by `writeInSteps`: a few milliseconds of SQLite work. */
+const STEP_ROWS = 256;
+
+/** The prepared parts of a write: the version and resource rows (with the compare-and-set check), and the index rows. */
+interface WriteStatements {
+  head(w: VersionWrite, expected: string | null): { rid: number; existed: boolean };
+  index: IndexWriter;
+}
 
 /**
  * The synchronous operations of the store on one connection, with every fixed statement prepared once.
@@ -17,6 +27,7 @@ export class SqliteSession {
   private readonly readStmt: Database.Statement;
   private readonly vreadStmt: Database.Statement;
   private writeFn: ((w: VersionWrite, expected: string | null) => void) | undefined;
+  private statements: WriteStatements | undefined;
   private replaceFn: ((w: VersionWrite) => boolean) | undefined;
 
   constructor(readonly db: Database.Database) {
@@ -58,7 +69,36 @@ export class SqliteSession {
     this.writeFn(w, expected);
   }
 
-  private prepareWrite(): (w: VersionWrite, expected: string | null) => void {
+  /**
+   * The same write in steps, with `pace` between them (fhir/pacer.ts), for a version too large to write in one go
+   * without holding the event loop: the version row, then its index rows a few hundred at a time (an update first
+   * removes the old rows the same way). The caller must hold an open transaction on this connection, and keep it
+   * until this resolves; with `savepoint`, a failure undoes this write alone (as `write` inside a transaction).
+   */
+  async writeInSteps(w: VersionWrite, expected: string | null, pace: Pacer, savepoint: boolean): Promise<void> {
+    const s = this.writeStatements();
+    if (savepoint) this.db.exec('SAVEPOINT write_in_steps');
+    try {
+      const { rid, existed } = s.head(w, expected);
+      await pace.tick();
+      if (existed) {
+        while (s.index.clearSome(rid, STEP_ROWS) > 0) await pace.tick();
+      }
+      if (!w.version.deleted) {
+        for (let i = 0; i < w.index.length; i += STEP_ROWS) {
+          s.index.insertAll(rid, w.index.slice(i, i + STEP_ROWS));
+          await pace.tick();
+        }
+      }
+    } catch (err) {
+      if (savepoint && this.db.inTransaction) this.db.exec('ROLLBACK TO write_in_steps; RELEASE write_in_steps');
+      throw err;
+    }
+    if (savepoint) this.db.exec('RELEASE write_in_steps');
+  }
+
+  private writeStatements(): WriteStatements {
+    if (this.statements) return this.statements;
     const db = this.db;
     const current = db.prepare('SELECT rid, version_id FROM resources WHERE type = ? AND id = ?');
     const insertResource = db.prepare(
@@ -71,8 +111,7 @@ export class SqliteSession {
     const insertVersion = db.prepare(
       'INSERT INTO versions (rid, type, id, version_id, last_updated, deleted, method, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    const index = prepareIndexWriter(db);
-    const tx = db.transaction((w: VersionWrite, expected: string | null) => {
+    const head = (w: VersionWrite, expected: string | null): { rid: number; existed: boolean } => {
       const v = w.version;
       const cur = current.get(v.resourceType, v.id) as { rid: number; version_id: string } | undefined;
       const actual = cur?.version_id ?? null;
@@ -80,20 +119,30 @@ export class SqliteSession {
       const deleted = v.deleted ? 1 : 0;
       const addVersion = (rid: number): number =>
         Number(insertVersion.run(rid, v.resourceType, v.id, v.versionId, v.lastUpdated, deleted, v.method, v.json).lastInsertRowid);
-      // Index rows describe the current version only; a tombstone has none.
       if (cur === undefined) {
         // resources.json stays empty: the JSON lives once, in versions, reached by vseq (rows.ts currentColumns).
         // The version row needs the rid and the resource row the vseq; the second update rewrites a page
         // this transaction has just dirtied.
         const rid = Number(insertResource.run(v.resourceType, v.id, v.versionId, v.lastUpdated, deleted, v.method, '').lastInsertRowid);
         setCurrent.run(addVersion(rid), rid);
-        if (!v.deleted) index.insertAll(rid, w.index);
-      } else {
-        const rid = cur.rid;
-        updateResource.run(v.versionId, v.lastUpdated, deleted, v.method, addVersion(rid), rid);
-        if (v.deleted) index.clear(rid);
-        else index.replace(rid, w.index);
+        return { rid, existed: false };
       }
+      updateResource.run(v.versionId, v.lastUpdated, deleted, v.method, addVersion(cur.rid), cur.rid);
+      return { rid: cur.rid, existed: true };
+    };
+    this.statements = { head, index: prepareIndexWriter(db) };
+    return this.statements;
+  }
+
+  private prepareWrite(): (w: VersionWrite, expected: string | null) => void {
+    const { head, index } = this.writeStatements();
+    const tx = this.db.transaction((w: VersionWrite, expected: string | null) => {
+      const { rid, existed } = head(w, expected);
+      // Index rows describe the current version only; a tombstone has none.
+      if (!existed) {
+        if (!w.version.deleted) index.insertAll(rid, w.index);
+      } else if (w.version.deleted) index.clear(rid);
+      else index.replace(rid, w.index);
     });
     // IMMEDIATE takes the write lock at BEGIN; inside an open transaction better-sqlite3 uses a savepoint.
     return (w, expected) => tx.immediate(w, expected);

@@ -7,6 +7,7 @@ import type {
 import type { StoreQuery } from '../../vocabulary/plan.js';
 import { Checkpointer } from './checkpointer.js';
 import { Mutex } from '../mutex.js';
+import { Pacer, yieldToLoop } from '../../fhir/pacer.js';
 import { SqliteAuthState } from './sqlite-auth-state.js';
 import type { SqliteWriteRunner } from './sqlite-auth-state.js';
 import type { AuthStateStore } from '../auth-state.js';
@@ -76,6 +77,15 @@ const WORKER_CHECKPOINT_PAGES = 4000;
 
 /** Most writes committed together; bounds how long one group holds the write lock. */
 const MAX_GROUP = 256;
+
+/** A write with more index rows than this is done in steps (`writeInSteps`), not in a group commit. */
+const LARGE_WRITE_ROWS = 4096;
+/** Likewise a write of a version whose JSON (or that of the version it replaces) is longer than this. */
+const LARGE_WRITE_CHARS = 1 << 20;
+
+/** True for a write that would hold the event loop too long in one go (issue 10 item 6). */
+const isLargeWrite = (w: VersionWrite): boolean =>
+  w.index.length > LARGE_WRITE_ROWS || w.version.json.length > LARGE_WRITE_CHARS || (w.replacedSize ?? 0) > LARGE_WRITE_CHARS;
 
 /** A write or an audit append waiting for the next group commit. */
 type PendingWrite = (
@@ -170,10 +180,69 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
    * concurrent writes scale.
    */
   write(w: VersionWrite, expectedVersion: string | null): Promise<void> {
+    if (isLargeWrite(w)) return this.writeTurn(() => this.writeInSteps(w, expectedVersion));
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ kind: 'write', w, expected: expectedVersion, resolve, reject });
       if (this.pending.length === 1) this.scheduleFlush();
     });
+  }
+
+  /**
+   * A large write in a transaction of its own, done in steps with yields to the event loop in between
+   * (sqlite-session.ts `writeInSteps`), its COMMIT a step too, kept short by a small page cache meanwhile
+   * (writer-cache.ts). It holds the write lock throughout, so other writes wait as they would for a group commit;
+   * readers see it only once committed.
+   */
+  private async writeInSteps(w: VersionWrite, expectedVersion: string | null): Promise<void> {
+    this.assertOpen();
+    const db = this.writer.db;
+    this.writerCache.limitForLargeWrite();
+    // With the checkpoint thread running, the COMMIT leaves the copying of its pages to it: the writer's own
+    // automatic checkpoint would copy them all inside the COMMIT, on the event loop.
+    if (this.checkpointer) this.pauseAutoCheckpoint();
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      await this.writer.writeInSteps(w, expectedVersion, new Pacer(), false);
+      await yieldToLoop();
+      db.exec('COMMIT');
+    } catch (err) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      this.noteFull(err);
+      throw mapWriteError(err);
+    } finally {
+      this.writerCache.restore();
+      if (this.checkpointer) this.resumeAutoCheckpointLater();
+    }
+    this.commits++;
+    this.writerCache.committed();
+    this.checkpointer?.committed();
+  }
+
+  private autoCheckpointTimer: NodeJS.Timeout | undefined;
+
+  private pauseAutoCheckpoint(): void {
+    clearTimeout(this.autoCheckpointTimer);
+    this.autoCheckpointTimer = undefined;
+    this.writer.db.pragma('wal_autocheckpoint = 0');
+  }
+
+  /**
+   * Turns the writer's automatic checkpoint back on once the checkpoint thread has had time to copy what a large write
+   * left in the WAL (a second, plus one per 100 MB of WAL); whatever it has not copied by then, the writer's next
+   * checkpoint copies, as without the pause.
+   */
+  private resumeAutoCheckpointLater(): void {
+    let walBytes = 0;
+    try {
+      walBytes = fs.statSync(`${this.writer.db.name}-wal`).size;
+    } catch {
+      // no WAL file: nothing waits to be copied
+    }
+    this.autoCheckpointTimer = setTimeout(() => {
+      this.autoCheckpointTimer = undefined;
+      if (!this.closed) this.writer.db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
+    }, 1000 + Math.ceil(walBytes / 100_000));
+    this.autoCheckpointTimer.unref();
   }
 
   /** Queues audit records for the next group commit (the audit trail's appends); resolves once committed. */
@@ -357,8 +426,15 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
       const db = this.writer.db;
       db.exec('BEGIN IMMEDIATE');
       const tx = new SqliteTransaction(this.writer);
+      // A transaction that wrote much (a large Bundle) leaves the copying of its pages to the checkpoint thread, as a
+      // large write does (writeInSteps).
+      let paused = false;
       try {
         const result = await work(tx);
+        if (tx.large && this.checkpointer) {
+          this.pauseAutoCheckpoint();
+          paused = true;
+        }
         db.exec('COMMIT');
         this.commits++;
         this.writerCache.committed();
@@ -370,6 +446,7 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
         throw mapWriteError(err);
       } finally {
         tx.end();
+        if (paused) this.resumeAutoCheckpointLater();
       }
     });
     return result;
@@ -456,6 +533,8 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
 class SqliteTransaction implements ResourceStore {
   readonly capabilities = CAPABILITIES;
   private active = true;
+  private rows = 0;
+  private chars = 0;
 
   constructor(private readonly session: SqliteSession) {}
 
@@ -463,7 +542,15 @@ class SqliteTransaction implements ResourceStore {
     this.active = false;
   }
 
+  /** True once the transaction has written as much as one large write (see isLargeWrite). */
+  get large(): boolean {
+    return this.rows > LARGE_WRITE_ROWS || this.chars > LARGE_WRITE_CHARS;
+  }
+
   async write(w: VersionWrite, expectedVersion: string | null): Promise<void> {
+    this.rows += w.index.length;
+    this.chars += w.version.json.length;
+    if (isLargeWrite(w)) return this.session.writeInSteps(w, this.check(expectedVersion), new Pacer(), true);
     this.session.write(w, this.check(expectedVersion));
   }
 

@@ -6,6 +6,12 @@ const LARGE_MIB = 128;
 const SMALL_MIB = 16;
 /** SQLite's pending-byte offset: the page holding it is never used for data. */
 const PENDING_BYTE = 0x40000000;
+/**
+ * Page cache of the write connection during a large write (sqlite-store.ts `writeInSteps`): SQLite writes dirty
+ * pages past the cache to the WAL as the write goes (in its steps), so its COMMIT, which cannot be split, writes
+ * no more than this.
+ */
+const LARGE_WRITE_MIB = 4;
 /** How often (in commits) a small-cache writer checks whether the database has grown past it. */
 const CHECK_EVERY = 256;
 
@@ -39,6 +45,16 @@ export class WriterCache {
       this.small = false;
       this.apply();
     }
+  }
+
+  /** Shrinks the cache for a large write until `restore` (see LARGE_WRITE_MIB). */
+  limitForLargeWrite(): void {
+    this.db.pragma(`cache_size = -${LARGE_WRITE_MIB * 1024}`);
+  }
+
+  /** The cache size the writer uses again after a large write. */
+  restore(): void {
+    this.apply();
   }
 
   private pastPendingByte(): boolean {
