@@ -191,7 +191,7 @@ export function createApp(opts: AppOptions): VestaApp {
       }),
       apps: auditAppRoutes(config.baseUrl),
     } : {}),
-    ...(workers ? { largeBodies: { bytes: config.largeBodyBytes, planner: workers } } : {}),
+    ...(workers ? { largeBodies: { bytes: config.largeBodyBytes, bundleBytes: config.largeBundleBytes, planner: workers } } : {}),
   });
   // With an external issuer, its endpoints are learnt from its discovery document (best effort, at start).
   const discovered = config.auth.mode === 'external' && security.mode === 'external'

@@ -14,6 +14,11 @@ export interface Config {
    * and indexed in slices, so that no request holds the event loop for long (issue 10 item 6).
    */
   largeBodyBytes: number;
+  /**
+   * `VESTA_LARGE_BUNDLE`: the same for batch and transaction Bundles, whose entries already give other requests the
+   * event loop between them: below it only the parse and check of the whole text run at once (about 5 ms per MB).
+   */
+  largeBundleBytes: number;
   /** `VESTA_BODY_WORKERS`: worker threads for large bodies (started on first use); 0 handles them on the main thread. */
   bodyWorkers: number;
   logLevel: 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
@@ -313,6 +318,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     maxBodyBytes: parseSize('VESTA_MAX_BODY', env.VESTA_MAX_BODY ?? '16mb'),
     largeBodyBytes: parseSize('VESTA_LARGE_BODY', env.VESTA_LARGE_BODY ?? '256kb'),
+    largeBundleBytes: parseSize('VESTA_LARGE_BUNDLE', env.VESTA_LARGE_BUNDLE ?? '4mb'),
     bodyWorkers: integer(env, 'VESTA_BODY_WORKERS', 1, 0, 16),
     logLevel: logLevel as Config['logLevel'],
     defaultCount,

@@ -1,9 +1,11 @@
 /**
  * How long one stretch of work on a large body may hold the event loop before it lets other work run. A request
  * that arrives meanwhile waits at most about two stretches (the one running and, at worst, the next one, which
- * Node may run in the same loop turn), so this bounds what a large body adds to everyone else's latency.
+ * Node may run in the same loop turn), so this bounds what a large body adds to everyone else's latency. Measured on
+ * the Synthea ingest with one client: reads made during it waited p50 10.8 ms with 10 ms stretches, 5.5 ms with 5 ms,
+ * for the same ingest throughput.
  */
-export const SLICE_MS = 10;
+export const SLICE_MS = 5;
 
 /** Lets the event loop handle what is waiting (I/O, timers) before the caller goes on. */
 export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

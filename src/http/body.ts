@@ -38,7 +38,14 @@ export function parseJson(raw: string, maxDepth = 100): unknown {
 /** How large JSON bodies are handled: from `bytes` on, checked by `planner` off the event loop and parsed in slices. */
 export interface LargeBodies {
   bytes: number;
+  /** The threshold for batch and transaction Bundles (`VESTA_LARGE_BUNDLE`): their entries are paced anyway. */
+  bundleBytes: number;
   planner: JsonPlanner;
+}
+
+/** Whether a body of `length` characters for interaction `interaction` takes the large-body path. */
+export function isLarge(large: LargeBodies | undefined, interaction: string, length: number): large is LargeBodies {
+  return large !== undefined && length >= (interaction === 'transaction' ? large.bundleBytes : large.bytes);
 }
 
 /**

@@ -9,7 +9,7 @@ import { matchRoute } from '../interactions/route.js';
 import { ANONYMOUS } from '../vocabulary/access.js';
 import type { ClientInfo } from '../vocabulary/access.js';
 import type { FhirRequest } from '../vocabulary/fhir-request.js';
-import { parseJson, parseLargeJson, readBody } from './body.js';
+import { isLarge, parseJson, parseLargeJson, readBody } from './body.js';
 import type { LargeBodies } from './body.js';
 import { checkContentType, negotiate } from './media.js';
 import type { BodyKind } from './media.js';
@@ -101,7 +101,7 @@ export function fhirDispatcher(
         const text = await readBody(req, deps.config.maxBodyBytes);
         // A large body is checked off the event loop and parsed in slices (body.ts); any other as it comes.
         const body = kind === 'form' ? text
-          : large !== undefined && text.length >= large.bytes ? await parseLargeJson(text, deps.config.maxJsonDepth, large)
+          : isLarge(large, spec.name, text.length) ? await parseLargeJson(text, deps.config.maxJsonDepth, large)
             : parseJson(text, deps.config.maxJsonDepth);
         // One table row serves POST /fhir; the Bundle's own type says which interaction it is (for hooks and audit).
         const isBatch = spec.name === 'transaction' && typeof body === 'object' && body !== null && (body as { type?: unknown }).type === 'batch';

@@ -32,6 +32,7 @@ test('an empty environment gives the documented defaults', () => {
   assert.ok(path.isAbsolute(c.dataDir));
   assert.equal(c.maxBodyBytes, 16 * 1024 * 1024);
   assert.equal(c.largeBodyBytes, 256 * 1024);
+  assert.equal(c.largeBundleBytes, 4 * 1024 * 1024);
   assert.equal(c.bodyWorkers, 1);
   assert.equal(c.logLevel, 'info');
   assert.equal(c.defaultCount, 20);
@@ -61,6 +62,7 @@ test('every variable is parsed into the typed config', () => {
     VESTA_DATA_DIR: 'some/relative/dir',
     VESTA_MAX_BODY: '2mb',
     VESTA_LARGE_BODY: '64kb',
+    VESTA_LARGE_BUNDLE: '1mb',
     VESTA_BODY_WORKERS: '0',
     LOG_LEVEL: 'DEBUG',
     VESTA_MAX_COUNT: '500',
@@ -101,6 +103,7 @@ test('every variable is parsed into the typed config', () => {
     dataDir: path.resolve('some/relative/dir'),
     maxBodyBytes: 2 * 1024 * 1024,
     largeBodyBytes: 64 * 1024,
+    largeBundleBytes: 1024 * 1024,
     bodyWorkers: 0,
     logLevel: 'debug',
     defaultCount: 50,
@@ -222,6 +225,7 @@ test('invalid values fail with a ConfigError naming the variable', () => {
   assertRejected({ VESTA_MAX_BODY: '10' }, 'VESTA_MAX_BODY');
   assertRejected({ VESTA_MAX_BODY: '2gb' }, 'VESTA_MAX_BODY');
   assertRejected({ VESTA_LARGE_BODY: 'big' }, 'VESTA_LARGE_BODY');
+  assertRejected({ VESTA_LARGE_BUNDLE: 'big' }, 'VESTA_LARGE_BUNDLE');
   assertRejected({ VESTA_BODY_WORKERS: '17' }, 'VESTA_BODY_WORKERS');
   assertRejected({ LOG_LEVEL: 'loud' }, 'LOG_LEVEL');
   assertRejected({ VESTA_BASE_URL: 'ftp://x' }, 'VESTA_BASE_URL');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FhirError } from '../../../src/fhir/outcome.js';
-import { scanJson } from '../../../src/fhir/json-text.js';
+import { checkJsonText, scanJson } from '../../../src/fhir/json-text.js';
 
 const issueOf = (text: string, depth = 100) => {
   try {
@@ -45,4 +45,18 @@ test('an object with very many keys is checked in linear time and its duplicate 
   const keys = Array.from({ length: 100_000 }, (_, i) => `"k${i}":1`);
   assert.equal(issueOf(`{${keys.join(',')}}`), undefined);
   assert.match(issueOf(`{${keys.join(',')},"k5":2}`)!.diagnostics!, /'k5' twice/);
+});
+
+test('text that is not JSON ends the scan and is left to JSON.parse, whatever its shape', () => {
+  for (const text of ['"open', '{"a":"open', '{"a\\q":1}', ']]]', '{"a":1}}}[', '{"a" 1, "a": 2', '\\"', '[1,2']) {
+    assert.doesNotThrow(() => scanJson(text, 100), text);
+    assert.throws(() => checkJsonText(text, 100), (e: unknown) => e instanceof FhirError && e.status === 400, text);
+  }
+});
+
+test('deep nesting is refused before JSON.parse sees it (JSON.parse spends about 0.3 µs per level)', () => {
+  // Four MB of `[`: JSON.parse would work through every level before failing as "not valid JSON"; the scan stops at
+  // level 101 with too-costly.
+  const text = '['.repeat(4 * 1024 * 1024);
+  assert.throws(() => checkJsonText(text, 100), (e: unknown) => e instanceof FhirError && e.outcome.issue[0]?.code === 'too-costly');
 });
