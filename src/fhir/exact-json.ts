@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isNumberChar, stringEnd } from './json-tokens.js';
 
 /**
  * Decimals as sent (FHIR R4 datatypes.html#decimal: `6.0` has one significant decimal and must stay `6.0`).
@@ -17,8 +18,6 @@ const carriers = new WeakSet<object>();
 const MARK = `\u0000${randomBytes(8).toString('hex')}:`;
 const MARKED = new RegExp(`"\\\\u0000${MARK.slice(1)}(-?[0-9][0-9.eE+-]*)"`, 'g');
 
-const isNumberChar = (c: number): boolean => (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d || c === 0x2b || c === 0x65 || c === 0x45;
-
 /** Every number's text in `text` (valid JSON), in document order. */
 export function numberTexts(text: string): string[] {
   const out: string[] = [];
@@ -27,14 +26,7 @@ export function numberTexts(text: string): string[] {
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
-      let j = text.indexOf('"', i + 1);
-      for (;;) {
-        let k = j - 1;
-        while (text.charCodeAt(k) === 0x5c) k--;
-        if ((j - 1 - k) % 2 === 0) break;
-        j = text.indexOf('"', j + 1);
-      }
-      i = j + 1;
+      i = stringEnd(text, i) + 1;
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       let j = i + 1;
       while (j < n && isNumberChar(text.charCodeAt(j))) j++;

@@ -1,4 +1,5 @@
 import { adoptCarrier, adoptExact, parseExact, stringifyExact, stringifyExactElements, stringifyExactMember } from './exact-json.js';
+import { isSpace, stringEnd } from './json-tokens.js';
 import { Pacer } from './pacer.js';
 
 /**
@@ -48,19 +49,6 @@ export const chunkFor = (largeBytes: number): number => Math.min(CHUNK_CHARS, Ma
 export interface JsonPlanner {
   /** The plan of `text` (the same FhirErrors as `checkJsonText`); offsets are into the text without a byte order mark. */
   planJson(text: string, maxDepth: number, chunk: number): Promise<SlicePlan>;
-}
-
-const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-
-/** The index of the quote that closes the string opening at `open`. */
-function stringEnd(text: string, open: number): number {
-  let j = text.indexOf('"', open + 1);
-  for (;;) {
-    let k = j - 1;
-    while (text.charCodeAt(k) === 0x5c) k--;
-    if ((j - 1 - k) % 2 === 0) return j;
-    j = text.indexOf('"', j + 1);
-  }
 }
 
 /**

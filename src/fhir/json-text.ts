@@ -1,3 +1,4 @@
+import { isNumberChar, isSpace, stringEnd } from './json-tokens.js';
 import { badRequest } from './outcome.js';
 
 /** What a scan of JSON text found beyond what `JSON.parse` reports. */
@@ -7,22 +8,6 @@ export interface JsonScan {
    * its precision as sent would be lost by a parse-and-stringify round trip (FHIR R4 datatypes.html#decimal).
    */
   exactNumbers: boolean;
-}
-
-const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-const isNumberChar = (c: number): boolean => (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d || c === 0x2b || c === 0x65 || c === 0x45;
-
-/** The index of the quote that closes the string opening at `open`; the text's length when none does (not JSON). */
-function stringEnd(text: string, open: number): number {
-  let j = text.indexOf('"', open + 1);
-  for (;;) {
-    if (j < 0) return text.length;
-    let k = j - 1;
-    while (text.charCodeAt(k) === 0x5c) k--;
-    // An even number of backslashes before the quote: it is not escaped.
-    if ((j - 1 - k) % 2 === 0) return j;
-    j = text.indexOf('"', j + 1);
-  }
 }
 
 /**
