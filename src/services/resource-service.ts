@@ -244,7 +244,7 @@ export class ResourceService {
       const prepared = this.prepare(patched, id, String(Number(current.versionId) + 1), 'PATCH');
       this.assertWritable(prepared, opts);
       await this.write(prepared, current.versionId, opts.ifMatch !== undefined, current.json.length);
-      return { version: prepared.version, created: false, touched: this.deps.touched.of(prepared.version) };
+      return { version: prepared.version, created: false, touched: this.touchedOf(prepared) };
     });
   }
 
@@ -290,9 +290,9 @@ export class ResourceService {
     return { version: prepared.version, created: true, touched: this.touchedOf(prepared) };
   }
 
-  /** The audit's view of a version just written; a large one's Patients come from its index rows, not its JSON again. */
+  /** The audit's view of a version just written: its Patients come from the index rows it was written with, not its JSON again. */
   private touchedOf(prepared: PreparedVersion): TouchedResource {
-    return isSliced(prepared.resource) ? this.deps.touched.ofIndexed(prepared.version, prepared.index) : this.deps.touched.of(prepared.version);
+    return this.deps.touched.ofIndexed(prepared.version, prepared.index);
   }
 
   /**
@@ -318,11 +318,11 @@ export class ResourceService {
   }
 
   /** 403 unless the version (its index rows, extracted when not given) satisfies what the caller may write of its type. */
-  private assertWritable(w: { version: StoredVersion; index?: VersionWrite['index']; resource?: Record<string, unknown> }, opts: WriteOptions): void {
+  private assertWritable(w: { version: StoredVersion; index?: VersionWrite['index'] }, opts: WriteOptions): void {
     const clause = opts.writable?.(w.version.resourceType);
     if (!clause) return;
-    // With its index rows at hand the matcher reads only the type and id: a large resource is not parsed again.
-    const resource = w.index !== undefined && isSliced(w.resource)
+    // The matcher reads the rows and only the type and id of the resource: with rows at hand nothing is parsed again.
+    const resource = w.index !== undefined
       ? { resourceType: w.version.resourceType, id: w.version.id }
       : JSON.parse(w.version.json) as { resourceType: string; id: string };
     if (!satisfies(clause, resource, this.deps.indexer, w.index)) {
