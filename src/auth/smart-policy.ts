@@ -54,7 +54,6 @@ const and = (a: Clause | undefined, b: Clause | undefined): Clause | undefined =
  * type with no grant is reachable nowhere, an ungranted interaction is 403.
  */
 export class SmartPolicy implements AccessPolicy {
-  private readonly reach = new WeakMap<AuthContext, Map<string, Clause | null>>();
   /**
    * Decisions per verified token (its AuthContext lives as long as the token is cached) and per question: a token's
    * requests ask the same few questions, and each answer is a frozen object, so a repeated one builds nothing.
@@ -104,13 +103,11 @@ export class SmartPolicy implements AccessPolicy {
     return principal.grants.filter((g) => covers(g, type, letter) && (!admin || g.context === 'system'));
   }
 
-  /** What the grants with any of `letters` reach of `type`: a clause, undefined for everything, NOTHING for nothing. */
+  /**
+   * What the grants with any of `letters` reach of `type`: a clause, undefined for everything, NOTHING for nothing.
+   * Worked out once per type by the cached decision that asks (perType).
+   */
   private reachOf(principal: AuthContext, type: string, letters: readonly Permission[]): Clause | undefined {
-    let cache = this.reach.get(principal);
-    if (!cache) this.reach.set(principal, (cache = new Map()));
-    const key = `${letters.join('')}|${type}`;
-    const hit = cache.get(key);
-    if (hit !== undefined) return hit ?? undefined;
     const grants = principal.grants.filter((g) => letters.some((l) => covers(g, type, l)));
     let result: Clause | undefined = NOTHING;
     if (grants.length > 0) {
@@ -123,7 +120,6 @@ export class SmartPolicy implements AccessPolicy {
       }
       result = everything ? undefined : or(clauses);
     }
-    cache.set(key, result ?? null);
     return result;
   }
 
