@@ -21,6 +21,9 @@ export type UserPolicy = (ctx: AuthContext, type: string) => Clause | undefined;
 /** A clause no resource satisfies: what a type without any grant looks like. */
 export const NOTHING: Clause = Object.freeze({ kind: 'ids', ids: [] }) as Clause;
 
+/** The types the patient's view of AuditEvents changes. */
+const AUDIT_EVENTS: ReadonlySet<string> = new Set(['AuditEvent']);
+
 const READ_LETTERS: readonly Permission[] = ['r', 's'];
 const WRITE_LETTERS: ReadonlySet<Permission> = new Set(['c', 'u', 'd']);
 
@@ -93,7 +96,7 @@ export class SmartPolicy implements AccessPolicy {
     // A patient's own AuditEvents may also name other patients; unless a user/ or system/ grant reads them whole,
     // the patient sees only itself in them.
     if (principal.patient !== undefined && !principal.grants.some((g) => g.context !== 'patient' && READ_LETTERS.some((l) => covers(g, 'AuditEvent', l)))) {
-      decision.redact = auditEventViewOf(principal.patient);
+      decision.redact = { types: AUDIT_EVENTS, view: auditEventViewOf(principal.patient) };
     }
     return decision;
   }

@@ -53,18 +53,15 @@ const WRITES: ReadonlySet<string> = new Set(['create', 'update', 'patch', 'delet
 /** Interactions whose response is one resource of the request's own type (or an OperationOutcome). */
 const SINGLE_RESOURCE: ReadonlySet<string> = new Set(['read', 'vread', 'create', 'update', 'patch', 'delete']);
 
-/** False when the response cannot carry an AuditEvent, so the policy's view need not look at it. */
-function mayCarryAuditEvents(spec: InteractionSpec, req: FhirRequest): boolean {
-  return !SINGLE_RESOURCE.has(spec.name) || req.resourceType === 'AuditEvent';
-}
-
 /**
  * The response as the caller may see it: the policy's view applied to its resource or to each resource of its
- * Bundle. Only responses that carry a type the view changes (today AuditEvent) are parsed again.
+ * Bundle. Only responses that can carry a type the view changes are looked at, and parsed again only when they do.
  */
-function redacted(result: FhirResult, view: NonNullable<Decision['redact']>): FhirResult {
+function redacted(spec: InteractionSpec, req: FhirRequest, result: FhirResult, redact: NonNullable<Decision['redact']>): FhirResult {
+  const { types, view } = redact;
+  if (SINGLE_RESOURCE.has(spec.name) && req.resourceType !== undefined && !types.has(req.resourceType)) return result;
   const text = result.bodyText;
-  if (text !== undefined && !text.includes('"AuditEvent"')) return result;
+  if (text !== undefined && ![...types].some((t) => text.includes(`"${t}"`))) return result;
   const body = (text !== undefined ? JSON.parse(text) : result.body) as Record<string, unknown> | undefined;
   if (!body || typeof body !== 'object') return result;
   let out = view(body);
@@ -106,7 +103,7 @@ export async function runInteraction(
     }
     if (!decision.allow) throw forbidden(decision.reason ?? 'Access denied');
     result = await spec.handle(req, deps, decision);
-    if (decision.redact && mayCarryAuditEvents(spec, req)) result = redacted(result, decision.redact);
+    if (decision.redact) result = redacted(spec, req, result, decision.redact);
     status = result.status;
     return result;
   } catch (e) {

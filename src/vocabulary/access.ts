@@ -85,9 +85,10 @@ export interface Decision {
   writable?: Restriction;
   /**
    * What the caller may see of a resource it may read, applied to every resource of the response (a patient reading
-   * AuditEvents sees no other patient in them). Returns the resource unchanged when nothing is hidden.
+   * AuditEvents sees no other patient in them): `view` returns the resource unchanged when nothing is hidden, and
+   * changes nothing but resources of `types`, so responses without them are passed on as they are.
    */
-  redact?: (resource: Record<string, unknown>) => Record<string, unknown>;
+  redact?: { types: ReadonlySet<string>; view: (resource: Record<string, unknown>) => Record<string, unknown> };
   reason?: string;
 }
 
