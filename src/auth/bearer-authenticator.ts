@@ -51,8 +51,8 @@ const INTROSPECTION_TTL_MS = 60_000;
 
 /**
  * The resource server's authentication (SMART App Launch 2.x, RFC 6750): `Authorization: Bearer <token>` becomes
- * one AuthContext per request. Verified tokens are cached by the SHA-256 of their text (a heap holds no usable
- * token) until they expire; a revoked `jti` stops the token at once, cached or not. Missing, malformed, expired,
+ * one AuthContext per request. Verified tokens are cached until they expire, keyed by a hash of their signature and
+ * confirmed by their whole text (see KEY_CHARS); a revoked `jti` stops the token at once, cached or not. Missing, malformed, expired,
  * revoked or foreign tokens answer 401 with the RFC 6750 challenge and an OperationOutcome.
  */
 export class BearerAuthenticator implements Authenticator {
