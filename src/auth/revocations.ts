@@ -31,7 +31,7 @@ export class RevocationList {
   /** Whether `jti` is revoked: at once from the in-memory copy, or after reloading a copy older than a second. */
   isRevoked(jti: string): boolean | Promise<boolean> {
     if (Date.now() - this.loadedAt > REFRESH_MS) return this.reload().then(() => this.revoked.has(jti));
-    return this.revoked.has(jti);
+    return this.revoked.size !== 0 && this.revoked.has(jti);
   }
 
   private reload(): Promise<void> {

@@ -36,13 +36,29 @@ const covers = (g: ScopeGrant, type: string, letter: Permission): boolean =>
  */
 function perType(reach: (type: string) => Clause | undefined): (type: string) => Clause | undefined {
   const known = new Map<string, Clause | null>();
+  // The type asked last answers without the Map: most requests ask for their own type only, and a token's Map is
+  // cold memory when many tokens are live (a lookup there cost ~0.5 µs in the server).
+  let lastType: string | undefined;
+  let lastClause: Clause | undefined;
   return (type) => {
+    if (type === lastType) return lastClause;
     const hit = known.get(type);
-    if (hit !== undefined) return hit ?? undefined;
-    const clause = reach(type);
-    known.set(type, clause ?? null);
+    let clause: Clause | undefined;
+    if (hit !== undefined) clause = hit ?? undefined;
+    else known.set(type, (clause = reach(type)) ?? null);
+    lastType = type;
+    lastClause = clause;
     return clause;
   };
+}
+
+/** One principal's decisions: the last question asked, answered without building a key, and every other by key. */
+interface Decided {
+  lastType: string;
+  lastLetters: string;
+  lastOperation: string;
+  last: Decision;
+  byKey: Map<string, Decision>;
 }
 
 const or = (clauses: Clause[]): Clause => (clauses.length === 1 ? clauses[0]! : { kind: 'or', clauses });
@@ -61,7 +77,7 @@ export class SmartPolicy implements AccessPolicy {
    * Decisions per verified token (its AuthContext lives as long as the token is cached) and per question: a token's
    * requests ask the same few questions, and each answer is a frozen object, so a repeated one builds nothing.
    */
-  private readonly decisions = new WeakMap<AuthContext, Map<string, Decision>>();
+  private readonly decisions = new WeakMap<AuthContext, Decided>();
 
   constructor(private readonly search: PolicySearch, private readonly userPolicy: UserPolicy = () => undefined) {}
 
@@ -70,12 +86,23 @@ export class SmartPolicy implements AccessPolicy {
     if (ctx.public) return { allow: true };
     if (principal.anonymous) return { allow: false, reason: 'Authentication is required' };
     if (principal.grants.length === 0) return { allow: false, reason: 'The access token grants no access to FHIR resources' };
-    let cache = this.decisions.get(principal);
-    if (!cache) this.decisions.set(principal, (cache = new Map()));
+    const type = ctx.resourceType ?? '';
     const letters = ctx.permissions.length === 1 ? ctx.permissions[0]! : ctx.permissions.join('');
-    const key = ctx.admin === true ? `${ctx.resourceType ?? ''}|${letters}|${ctx.operation ?? ''}` : `${ctx.resourceType ?? ''}|${letters}`;
-    let decision = cache.get(key);
-    if (!decision) cache.set(key, (decision = Object.freeze(this.judge(ctx))));
+    const operation = ctx.admin === true ? (ctx.operation ?? '') : '';
+    const decided = this.decisions.get(principal);
+    if (decided && decided.lastLetters === letters && decided.lastType === type && decided.lastOperation === operation) return decided.last;
+    const key = `${type}|${letters}|${operation}`;
+    let decision = decided?.byKey.get(key);
+    if (!decision) decision = Object.freeze(this.judge(ctx));
+    if (decided) {
+      decided.byKey.set(key, decision);
+      decided.lastType = type;
+      decided.lastLetters = letters;
+      decided.lastOperation = operation;
+      decided.last = decision;
+    } else {
+      this.decisions.set(principal, { lastType: type, lastLetters: letters, lastOperation: operation, last: decision, byKey: new Map([[key, decision]]) });
+    }
     return decision;
   }
 

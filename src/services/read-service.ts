@@ -74,6 +74,8 @@ export class ReadService {
 
   /** Whether the resource is inside the restriction: judged at once, without a promise, when its current version tells. */
   private inside(current: StoredVersion, restriction: Clause): boolean | Promise<boolean> {
+    // A restriction on ids alone (a patient's own Patient resource) is answered by the id, before any lookup.
+    if (restriction.kind === 'ids' && !current.deleted) return restriction.ids.includes(current.id);
     const params = paramsOfCached(restriction);
     if (current.deleted) return this.insideBeforeDeletion(current, restriction, params);
     if (params === undefined) return this.insideBySearch(current, restriction);

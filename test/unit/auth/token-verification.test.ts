@@ -92,6 +92,16 @@ describe('a valid token', () => {
     assert.equal(await auth.authenticator.authenticate(bearer(token)), ctx);
   });
 
+  test('the scheme is case-insensitive, cached or not: the same token under "bearer" gives the same grants, and a header with another scheme is refused even after the token was cached', async () => {
+    const { token } = await own().tokens.sign({ scope: 'patient/*.rs', clientId: 'app', patient: 'p1', expiresInSeconds: 60 });
+    const first = await auth.authenticator.authenticate(bearer(token));
+    const lower = await auth.authenticator.authenticate({ authorization: `bearer ${token}` });
+    assert.equal(lower.patient, 'p1');
+    assert.deepEqual(lower.grants, first.grants);
+    await refused({ authorization: `Basic ${token}` }, /Bearer/, false);
+    assert.deepEqual(await auth.authenticator.authenticate(bearer(token)), first);
+  });
+
   test('ES256 tokens are accepted too', async () => {
     const { token } = await own().tokens.sign({ scope: 'user/*.rs', clientId: 'app', expiresInSeconds: 60, alg: 'ES256' });
     assert.equal((await auth.authenticator.authenticate(bearer(token))).clientId, 'app');
