@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { isNumberChar, stringEnd } from './json-tokens.js';
+import { isNumberChar, plainNumber, stringEnd } from './json-tokens.js';
 
 /**
  * Decimals as sent (FHIR R4 datatypes.html#decimal: `6.0` has one significant decimal and must stay `6.0`).
@@ -39,9 +39,27 @@ export function numberTexts(text: string): string[] {
   return out;
 }
 
-/** True when `text` has a number JavaScript would write otherwise. */
+/** True when `text` (valid JSON) has a number JavaScript would write otherwise; every stored read that parses asks. */
 export function hasExactNumbers(text: string): boolean {
-  return numberTexts(text).some((raw) => String(Number(raw)) !== raw);
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      i = stringEnd(text, i) + 1;
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      let j = i + 1;
+      while (j < n && isNumberChar(text.charCodeAt(j))) j++;
+      if (!plainNumber(text, i, j)) {
+        const raw = text.slice(i, j);
+        if (String(Number(raw)) !== raw) return true;
+      }
+      i = j;
+    } else {
+      i++;
+    }
+  }
+  return false;
 }
 
 /**
@@ -95,14 +113,24 @@ export function carryExact(from: object, to: object): void {
 function carries(value: unknown, depth: number): boolean {
   if (typeof value !== 'object' || value === null) return false;
   if (carriers.has(value)) return true;
-  if (depth === 0) return false;
+  return depth > 0 && carriesBelow(value, depth - 1);
+}
+
+/** Whether a member of `value` carries, looking `depth` levels below it; members that are not objects are skipped unasked. */
+function carriesBelow(value: object, depth: number): boolean {
   // Every stored resource passes here: loops without the arrays Object.values would allocate (half the time).
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (carries(value[i], depth - 1)) return true;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (typeof v === 'object' && v !== null && (carriers.has(v) || (depth > 0 && carriesBelow(v, depth - 1)))) return true;
+    }
     return false;
   }
   const record = value as Record<string, unknown>;
-  for (const key in record) if (carries(record[key], depth - 1)) return true;
+  for (const key in record) {
+    const v = record[key];
+    if (typeof v === 'object' && v !== null && (carriers.has(v) || (depth > 0 && carriesBelow(v, depth - 1)))) return true;
+  }
   return false;
 }
 
