@@ -18,9 +18,11 @@ const carriers = new WeakSet<object>();
 const MARK = `\u0000${randomBytes(8).toString('hex')}:`;
 const MARKED = new RegExp(`"\\\\u0000${MARK.slice(1)}(-?[0-9][0-9.eE+-]*)"`, 'g');
 
-/** Every number's text in `text` (valid JSON), in document order. */
-export function numberTexts(text: string): string[] {
-  const out: string[] = [];
+/**
+ * Calls `visit` with the bounds of every number token in `text` (valid JSON), in document order, until it returns
+ * true; true when it did.
+ */
+function someNumber(text: string, visit: (start: number, end: number) => boolean): boolean {
   const n = text.length;
   let i = 0;
   while (i < n) {
@@ -30,36 +32,32 @@ export function numberTexts(text: string): string[] {
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       let j = i + 1;
       while (j < n && isNumberChar(text.charCodeAt(j))) j++;
-      out.push(text.slice(i, j));
-      i = j;
-    } else {
-      i++;
-    }
-  }
-  return out;
-}
-
-/** True when `text` (valid JSON) has a number JavaScript would write otherwise; every stored read that parses asks. */
-export function hasExactNumbers(text: string): boolean {
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      i = stringEnd(text, i) + 1;
-    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-      let j = i + 1;
-      while (j < n && isNumberChar(text.charCodeAt(j))) j++;
-      if (!plainNumber(text, i, j)) {
-        const raw = text.slice(i, j);
-        if (String(Number(raw)) !== raw) return true;
-      }
+      if (visit(i, j)) return true;
       i = j;
     } else {
       i++;
     }
   }
   return false;
+}
+
+/** Every number's text in `text` (valid JSON), in document order. */
+export function numberTexts(text: string): string[] {
+  const out: string[] = [];
+  someNumber(text, (start, end) => {
+    out.push(text.slice(start, end));
+    return false;
+  });
+  return out;
+}
+
+/** True when `text` (valid JSON) has a number JavaScript would write otherwise; every stored read that parses asks. */
+export function hasExactNumbers(text: string): boolean {
+  return someNumber(text, (start, end) => {
+    if (plainNumber(text, start, end)) return false;
+    const raw = text.slice(start, end);
+    return String(Number(raw)) !== raw;
+  });
 }
 
 /**
