@@ -44,6 +44,67 @@ const stored = (values: readonly IndexValue[]): IndexValue[] => values.filter((v
 const keyOf = (param: string, grp: Cell, values: Cell[]): string =>
   [param, grp ?? '', ...values.map((c) => (c === null ? '\u0001' : String(c)))].join('\u0000');
 
+/** One stored cell and one wanted: equal as SQLite keeps them (a number in a TEXT column comes back as text). */
+const sameCell = (stored: Cell, wanted: Cell): boolean =>
+  stored === wanted || (stored !== null && wanted !== null && typeof stored !== typeof wanted && String(stored) === String(wanted));
+
+/** Whether a stored row (`[rowid, param, grp, ...cells]`) holds exactly the wanted value. */
+function holds(row: Cell[], param: string, group: Cell, wantedCells: Cell[]): boolean {
+  if (row[1] !== param || !sameCell(row[2]!, group)) return false;
+  for (let i = 0; i < wantedCells.length; i++) if (!sameCell(row[3 + i]!, wantedCells[i]!)) return false;
+  return true;
+}
+
+/**
+ * The stored rows to delete and the wanted values to insert so that the rows of one kind equal `wanted`, as
+ * multisets. The rows come back in the order they were written, which is mostly the extractor's order, so the
+ * two lists are walked side by side first (skipping one row on either side where that realigns them); only what
+ * that leaves is matched by content. An update that changes a field or two then builds no key at all for the
+ * dozens of rows it keeps.
+ */
+function differences(rows: Cell[][], wanted: readonly IndexValue[]): { staleRows: number[]; newValues: IndexValue[] } {
+  const wantedCells = wanted.map(cells);
+  const is = (e: number, w: number): boolean => holds(rows[e]!, wanted[w]!.param, wanted[w]!.group ?? null, wantedCells[w]!);
+  const leftRows: number[] = [];
+  const leftWanted: number[] = [];
+  let e = 0;
+  let w = 0;
+  while (e < rows.length && w < wanted.length) {
+    if (is(e, w)) {
+      e++;
+      w++;
+    } else if (w + 1 < wanted.length && is(e, w + 1)) {
+      leftWanted.push(w++);
+    } else if (e + 1 < rows.length && is(e + 1, w)) {
+      leftRows.push(e++);
+    } else {
+      leftRows.push(e++);
+      leftWanted.push(w++);
+    }
+  }
+  while (e < rows.length) leftRows.push(e++);
+  while (w < wanted.length) leftWanted.push(w++);
+  // What the walk left: stored rows by content; each wanted value consumes one match, the rest are deleted.
+  const existing = new Map<string, number[]>();
+  for (const i of leftRows) {
+    const [rowId, param, grp, ...rest] = rows[i]!;
+    const key = keyOf(param as string, grp!, rest);
+    const list = existing.get(key);
+    if (list) list.push(rowId as number);
+    else existing.set(key, [rowId as number]);
+  }
+  const newValues: IndexValue[] = [];
+  for (const i of leftWanted) {
+    const v = wanted[i]!;
+    const match = existing.get(keyOf(v.param, v.group ?? null, wantedCells[i]!));
+    if (match && match.length > 0) match.pop();
+    else newValues.push(v);
+  }
+  const staleRows: number[] = [];
+  for (const rowIds of existing.values()) staleRows.push(...rowIds);
+  return { staleRows, newValues };
+}
+
 /** Writes the index rows of a resource (by its integer key `rid`). */
 export interface IndexWriter {
   /** Inserts every row (a resource that had none). */
@@ -119,21 +180,9 @@ export function prepareIndexWriter(db: Database.Database): IndexWriter {
         list.push(v);
       }
       for (const kind of INDEX_KINDS) {
-        // Existing rows by content; each wanted row consumes one match, the rest are deleted.
-        const existing = new Map<string, number[]>();
-        for (const row of select.get(kind)!.all(rid) as Cell[][]) {
-          const [rowId, param, grp, ...rest] = row;
-          const key = keyOf(param as string, grp, rest);
-          const list = existing.get(key);
-          if (list) list.push(rowId as number);
-          else existing.set(key, [rowId as number]);
-        }
-        for (const v of wanted.get(kind) ?? []) {
-          const match = existing.get(keyOf(v.param, v.group ?? null, cells(v)));
-          if (match && match.length > 0) match.pop();
-          else insertOne(rid, v);
-        }
-        for (const rowIds of existing.values()) for (const rowId of rowIds) removeRow.get(kind)!.run(rowId);
+        const { staleRows, newValues } = differences(select.get(kind)!.all(rid) as Cell[][], wanted.get(kind) ?? []);
+        for (const v of newValues) insertOne(rid, v);
+        for (const rowId of staleRows) removeRow.get(kind)!.run(rowId);
       }
     },
     clear(rid) {
