@@ -28,7 +28,12 @@ export function scanJson(text: string, maxDepth: number): JsonScan {
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (c === 0x22) {
+    if (c <= 0x20) {
+      // Whitespace (control characters too: JSON.parse refuses them), a run at a time: indentation is most of a
+      // pretty-printed text (60% of a Synthea Bundle).
+      do i++;
+      while (text.charCodeAt(i) <= 0x20);
+    } else if (c === 0x22) {
       let k = stringEnd(text, i) + 1;
       i = k;
       while (isSpace(text.charCodeAt(k))) k++;
