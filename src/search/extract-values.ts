@@ -22,6 +22,24 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 const obj = (v: unknown): Json | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 
+/**
+ * `row` with its composite group when it has one. Rows are object literals of one shape per kind, the group added
+ * after: a spread of a conditional object copied properties one by one, on every row of every write.
+ */
+function grouped<T extends IndexValue>(row: T, group: number | undefined): T {
+  if (group !== undefined) row.group = group;
+  return row;
+}
+
+/** Synthetic parameter names (`code:text`), one string per name, so that every row of a name shares it. */
+const syntheticNames = new Map<string, string>();
+function synthetic(code: string, suffix: ':text' | ':of-type' | ':identifier'): string {
+  const key = code + suffix;
+  let name = syntheticNames.get(key);
+  if (name === undefined) syntheticNames.set(key, (name = key));
+  return name;
+}
+
 const STRING_TYPES = new Set(['string', 'markdown', 'code', 'id', 'uri', 'url', 'canonical', 'oid', 'uuid', 'xhtml']);
 const DATE_TYPES = new Set(['date', 'dateTime', 'instant']);
 const NUMBER_TYPES = new Set(['decimal', 'integer', 'positiveInt', 'unsignedInt']);
@@ -30,18 +48,14 @@ const QUANTITY_TYPES = new Set(['Quantity', 'Age', 'Duration', 'Count', 'Distanc
 function stringRow(sink: RowSink, param: string, group: number | undefined, s: unknown): void {
   const v = str(s);
   if (v === undefined) return;
-  sink.emit({ kind: 'string', param, ...(group === undefined ? {} : { group }), value: normalizeString(v), exact: v });
+  sink.emit(grouped({ kind: 'string', param, value: normalizeString(v), exact: v }, group));
 }
 
 function tokenRow(sink: RowSink, param: string, group: number | undefined, system: unknown, code: unknown): void {
   const c = str(code) ?? null;
   const s = str(system) ?? null;
   if (c === null && s === null) return;
-  sink.emit({ kind: 'token', param, ...(group === undefined ? {} : { group }), system: s, code: c });
-}
-
-function g(group: number | undefined): { group?: number } {
-  return group === undefined ? {} : { group };
+  sink.emit(grouped({ kind: 'token', param, system: s, code: c }, group));
 }
 
 /** Rows of a `string` param: primitives as-is, HumanName and Address by every part plus text. */
@@ -61,7 +75,7 @@ function stringRows(sink: RowSink, code: string, group: number | undefined, v: T
 /** Rows of a `token` param plus its synthetic `:text` and `:of-type` rows. */
 function tokenRows(sink: RowSink, code: string, group: number | undefined, v: TypedValue): void {
   const o = obj(v.value);
-  const text = `${code}:text`;
+  const text = synthetic(code, ':text');
   switch (v.type) {
     case 'Coding':
       if (o) {
@@ -89,7 +103,7 @@ function tokenRows(sink: RowSink, code: string, group: number | undefined, v: Ty
           for (const c of arr(type.coding)) {
             const co = obj(c);
             const tc = str(co?.code);
-            if (co && tc !== undefined) tokenRow(sink, `${code}:of-type`, group, co.system, `${tc}|${value}`);
+            if (co && tc !== undefined) tokenRow(sink, synthetic(code, ':of-type'), group, co.system, `${tc}|${value}`);
           }
         }
         if (type && group === undefined) stringRow(sink, text, group, type.text);
@@ -118,7 +132,7 @@ function tokenRows(sink: RowSink, code: string, group: number | undefined, v: Ty
 }
 
 function emitDate(sink: RowSink, code: string, group: number | undefined, r: Range | undefined): void {
-  if (r) sink.emit({ kind: 'date', param: code, ...g(group), low: r.low, high: r.high });
+  if (r) sink.emit(grouped({ kind: 'date', param: code, low: r.low, high: r.high }, group));
 }
 
 /** Rows of a `date` param: date/dateTime/instant, Period (open ends), Timing (events and bounds). */
@@ -139,7 +153,7 @@ function dateRows(sink: RowSink, code: string, group: number | undefined, v: Typ
 function numberRows(sink: RowSink, code: string, group: number | undefined, v: TypedValue): void {
   if (typeof v.value === 'number' && (NUMBER_TYPES.has(v.type) || v.type.startsWith('System'))) {
     const r = jsonNumberRange(v.value);
-    sink.emit({ kind: 'number', param: code, ...g(group), low: r.low, high: r.high, value: r.value });
+    sink.emit(grouped({ kind: 'number', param: code, low: r.low, high: r.high, value: r.value }, group));
     return;
   }
   const o = obj(v.value);
@@ -149,23 +163,23 @@ function numberRows(sink: RowSink, code: string, group: number | undefined, v: T
     if (typeof lo !== 'number' && typeof hi !== 'number') return;
     const low = typeof lo === 'number' ? jsonNumberRange(lo).low : -OPEN_END;
     const high = typeof hi === 'number' ? jsonNumberRange(hi).high : OPEN_END;
-    sink.emit({ kind: 'number', param: code, ...g(group), low, high, value: typeof lo === 'number' ? lo : (hi as number) });
+    sink.emit(grouped({ kind: 'number', param: code, low, high, value: typeof lo === 'number' ? lo : (hi as number) }, group));
   } else if (QUANTITY_TYPES.has(v.type) && o && typeof o.value === 'number') {
     const r = jsonNumberRange(o.value);
-    sink.emit({ kind: 'number', param: code, ...g(group), low: r.low, high: r.high, value: r.value });
+    sink.emit(grouped({ kind: 'number', param: code, low: r.low, high: r.high, value: r.value }, group));
   }
 }
 
 function quantityRow(sink: RowSink, code: string, group: number | undefined, q: Json, money: boolean): void {
   if (typeof q.value !== 'number') return;
   const r = jsonNumberRange(q.value);
-  sink.emit({
-    kind: 'quantity', param: code, ...g(group),
+  sink.emit(grouped({
+    kind: 'quantity', param: code,
     system: money ? 'urn:iso:std:iso:4217' : (str(q.system) ?? null),
     code: money ? (str(q.currency) ?? null) : (str(q.code) ?? null),
     unit: money ? (str(q.currency) ?? null) : (str(q.unit) ?? null),
     low: r.low, high: r.high, value: r.value,
-  });
+  }, group));
 }
 
 /** Rows of a `quantity` param: every Quantity flavour, Money (currency as code), Range (low..high). */
@@ -181,11 +195,11 @@ function quantityRows(sink: RowSink, code: string, group: number | undefined, v:
     if (!unitSrc || (typeof lo?.value !== 'number' && typeof hi?.value !== 'number')) return;
     const low = typeof lo?.value === 'number' ? jsonNumberRange(lo.value).low : -OPEN_END;
     const high = typeof hi?.value === 'number' ? jsonNumberRange(hi.value).high : OPEN_END;
-    sink.emit({
-      kind: 'quantity', param: code, ...g(group),
+    sink.emit(grouped({
+      kind: 'quantity', param: code,
       system: str(unitSrc.system) ?? null, code: str(unitSrc.code) ?? null, unit: str(unitSrc.unit) ?? null,
       low, high, value: typeof lo?.value === 'number' ? lo.value : (hi?.value as number),
-    });
+    }, group));
   }
 }
 
@@ -193,7 +207,7 @@ function quantityRows(sink: RowSink, code: string, group: number | undefined, v:
 function referenceRows(sink: RowSink, code: string, group: number | undefined, v: TypedValue): void {
   if (typeof v.value === 'string') {
     const n = normalizeReference(v.value, sink.baseUrl);
-    if (n) sink.emit({ kind: 'reference', param: code, ...g(group), ...n });
+    if (n) sink.emit(grouped({ kind: 'reference', param: code, targetType: n.targetType, targetId: n.targetId, url: n.url }, group));
     return;
   }
   const o = obj(v.value);
@@ -201,16 +215,16 @@ function referenceRows(sink: RowSink, code: string, group: number | undefined, v
   const ref = str(o.reference);
   if (ref !== undefined) {
     const n = normalizeReference(ref, sink.baseUrl);
-    if (n) sink.emit({ kind: 'reference', param: code, ...g(group), ...n });
+    if (n) sink.emit(grouped({ kind: 'reference', param: code, targetType: n.targetType, targetId: n.targetId, url: n.url }, group));
   }
   const id = obj(o.identifier);
-  if (id && group === undefined) tokenRow(sink, `${code}:identifier`, group, id.system, id.value);
+  if (id && group === undefined) tokenRow(sink, synthetic(code, ':identifier'), group, id.system, id.value);
 }
 
 /** Rows of a `uri` param (kept verbatim: uri comparison is case-sensitive). */
 function uriRows(sink: RowSink, code: string, group: number | undefined, v: TypedValue): void {
   const s = str(v.value);
-  if (s !== undefined) sink.emit({ kind: 'uri', param: code, ...g(group), value: s });
+  if (s !== undefined) sink.emit(grouped({ kind: 'uri', param: code, value: s }, group));
 }
 
 /** Emits the rows of one value for a parameter of type `type` under param code `code`. */

@@ -56,6 +56,33 @@ function compileParam(def: SearchParamDef, fast: boolean): CompiledParam | undef
   return { def, evaluate, components };
 }
 
+/** Whether two rows of one param are the same row (what rowKey tells apart, compared field by field). */
+function sameRow(a: IndexValue, b: IndexValue): boolean {
+  if (a.kind !== b.kind || a.group !== b.group) return false;
+  switch (a.kind) {
+    case 'string': return a.exact === (b as typeof a).exact;
+    case 'token': return a.system === (b as typeof a).system && a.code === (b as typeof a).code;
+    case 'date': return a.low === (b as typeof a).low && a.high === (b as typeof a).high;
+    case 'number': return a.low === (b as typeof a).low && a.high === (b as typeof a).high && a.value === (b as typeof a).value;
+    case 'quantity': {
+      const q = b as typeof a;
+      return a.system === q.system && a.code === q.code && a.unit === q.unit && a.low === q.low && a.high === q.high && a.value === q.value;
+    }
+    case 'reference': {
+      const r = b as typeof a;
+      return a.targetType === r.targetType && a.targetId === r.targetId && a.url === r.url;
+    }
+    case 'uri': return a.value === (b as typeof a).value;
+  }
+}
+
+/** Rows of one param kept so far, compared one by one; past DEDUP_BY_KEY of them, by key. */
+interface ParamRows {
+  rows: IndexValue[];
+  keys?: Set<string>;
+}
+const DEDUP_BY_KEY = 16;
+
 /** A stable key for deduplication; the field order is fixed by construction in extract-values.ts. */
 function rowKey(r: IndexValue): string {
   switch (r.kind) {
@@ -108,14 +135,25 @@ export function createIndexer(registry: Pick<SearchRegistry, 'forType'>, opts: I
   return {
     extract(resource, only) {
       const rows: IndexValue[] = [];
-      const seen = new Set<string>();
+      // Duplicates can only share a param, and most params have a row or two: those are compared field by field,
+      // which builds no key string per row; a param with many rows switches to keys, to stay linear.
+      const byParam = new Map<string, ParamRows>();
       const sink: RowSink = {
         baseUrl: opts.baseUrl,
         impliedSystem: bindings.systemFor,
         emit(row) {
-          const k = rowKey(row);
-          if (seen.has(k)) return;
-          seen.add(k);
+          const kept = byParam.get(row.param);
+          if (kept === undefined) {
+            byParam.set(row.param, { rows: [row] });
+          } else if (kept.keys !== undefined) {
+            const k = rowKey(row);
+            if (kept.keys.has(k)) return;
+            kept.keys.add(k);
+          } else {
+            for (const r of kept.rows) if (sameRow(r, row)) return;
+            kept.rows.push(row);
+            if (kept.rows.length >= DEDUP_BY_KEY) kept.keys = new Set(kept.rows.map(rowKey));
+          }
           rows.push(row);
         },
       };

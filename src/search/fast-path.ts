@@ -31,8 +31,9 @@ function choiceTypeName(suffix: string): string {
 
 interface Step {
   prop: string;
-  /** Set for a choice element: the `[x]` suffixes allowed. */
+  /** Set for a choice element: the `[x]` suffixes allowed, and the FHIR type name of each (choiceTypeName). */
   choices?: string[];
+  choiceTypes?: string[];
   type?: string;
   path: string;
 }
@@ -51,18 +52,29 @@ function plan(rootPath: string, rootType: string, segments: string[]): Step[] | 
     }
     const choices = r4Model.choiceTypePaths[key];
     if (!choices) return undefined;
-    steps.push({ prop, choices, path: key });
+    steps.push({ prop, choices, choiceTypes: choices.map(choiceTypeName), path: key });
     scope = ''; // nothing may follow a choice element in the shapes we accept
   }
   return steps;
 }
 
-/** True when `type` is `ancestor` or derives from it (`canonical` is a `uri`, `Age` a `Quantity`): FHIRPath `ofType`. */
-function isA(type: string, ancestor: string): boolean {
-  const fhirName = choiceTypeName(ancestor);
-  if (fhirName !== ancestor) ancestor = fhirName;
-  for (let t: string | undefined = type; t; t = r4Model.type2Parent[t]) if (t === ancestor) return true;
-  return false;
+/**
+ * FHIRPath `ofType(name)` as a test of a value's type: true when the type is `name` (read as a FHIR type name) or
+ * derives from it (`canonical` is a `uri`, `Age` a `Quantity`). Each type's answer is worked out once: the test
+ * runs for every value a typed expression finds, on every write.
+ */
+function ofType(name: string): (type: string) => boolean {
+  const ancestor = choiceTypeName(name);
+  const known = new Map<string, boolean>();
+  return (type) => {
+    let answer = known.get(type);
+    if (answer === undefined) {
+      answer = false;
+      for (let t: string | undefined = type; t; t = r4Model.type2Parent[t]) if (t === ancestor) answer = true;
+      known.set(type, answer);
+    }
+    return answer;
+  };
 }
 
 function pushValue(out: TypedValue[], v: unknown, type: string, path: string): void {
@@ -79,9 +91,9 @@ function walk(input: unknown, steps: Step[], i: number, out: TypedValue[]): void
   const step = steps[i];
   const obj = input as Record<string, unknown>;
   if (step.choices) {
-    for (const c of step.choices) {
-      const v = obj[step.prop + c];
-      if (v !== undefined) pushValue(out, v, choiceTypeName(c), step.path);
+    for (let k = 0; k < step.choices.length; k++) {
+      const v = obj[step.prop + step.choices[k]];
+      if (v !== undefined) pushValue(out, v, step.choiceTypes![k], step.path);
     }
     return;
   }
@@ -123,18 +135,19 @@ export function compileFastPath(expression: string, base?: string): Evaluator | 
   if (segs.length === 0) return undefined;
   const steps = plan(rootPath, rootType, segs);
   if (!steps) return undefined;
+  const typed = asType !== undefined ? ofType(asType) : undefined;
   if (!base) {
     const resourceType = rootPath;
     return (input) => {
       if ((input as { resourceType?: unknown } | null)?.resourceType !== resourceType) return [];
       const out: TypedValue[] = [];
       walk(input, steps, 0, out);
-      return asType ? out.filter((v) => isA(v.type, asType)) : out;
+      return typed ? out.filter((v) => typed(v.type)) : out;
     };
   }
   return (input) => {
     const out: TypedValue[] = [];
     walk(input, steps, 0, out);
-    return asType ? out.filter((v) => isA(v.type, asType)) : out;
+    return typed ? out.filter((v) => typed(v.type)) : out;
   };
 }

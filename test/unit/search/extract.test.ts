@@ -106,6 +106,17 @@ test('identical rows are emitted once', () => {
   assert.equal(rowsOf(p, 'family').length, 1);
 });
 
+test('identical rows are emitted once also when a param has many rows (compared by key past 16), in first-seen order', () => {
+  const values = Array.from({ length: 40 }, (_, i) => `v${i % 25}`);
+  const p = { resourceType: 'Patient', identifier: values.map((value) => ({ system: 'urn:x', value })), name: [{ given: values }] };
+  const wanted = Array.from({ length: 25 }, (_, i) => `v${i}`);
+  assert.deepEqual(rowsOf(p, 'identifier').map((r) => r.kind === 'token' && r.code), wanted);
+  assert.deepEqual(rowsOf(p, 'given').map((r) => r.kind === 'string' && r.exact), wanted);
+  // Rows differing in one field only are all kept: a token without a system is another row.
+  const q = { resourceType: 'Patient', identifier: [{ system: 'urn:x', value: 'a' }, { value: 'a' }, { system: 'urn:y', value: 'a' }, { system: 'urn:x', value: 'a' }] };
+  assert.deepEqual(rowsOf(q, 'identifier').map((r) => r.kind === 'token' && `${r.system}|${r.code}`), ['urn:x|a', 'null|a', 'urn:y|a']);
+});
+
 test('a resource type unknown to the registry yields no rows', () => {
   assert.deepEqual(indexer.extract({ resourceType: 'NotAType' }), []);
 });
