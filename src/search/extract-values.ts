@@ -31,12 +31,16 @@ function grouped<T extends IndexValue>(row: T, group: number | undefined): T {
   return row;
 }
 
-/** Synthetic parameter names (`code:text`), one string per name, so that every row of a name shares it. */
-const syntheticNames = new Map<string, string>();
-function synthetic(code: string, suffix: ':text' | ':of-type' | ':identifier'): string {
-  const key = code + suffix;
-  let name = syntheticNames.get(key);
-  if (name === undefined) syntheticNames.set(key, (name = key));
+/**
+ * Synthetic parameter names (`code:text`), one string per name, so that every row of a name shares it; looked up
+ * by the parameter's code, per suffix, so that asking builds no string.
+ */
+type SyntheticSuffix = ':text' | ':of-type' | ':identifier';
+const syntheticNames: Record<SyntheticSuffix, Map<string, string>> = { ':text': new Map(), ':of-type': new Map(), ':identifier': new Map() };
+function synthetic(code: string, suffix: SyntheticSuffix): string {
+  const names = syntheticNames[suffix];
+  let name = names.get(code);
+  if (name === undefined) names.set(code, (name = code + suffix));
   return name;
 }
 
