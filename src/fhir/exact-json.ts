@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { isNumberChar, plainNumber, stringEnd } from './json-tokens.js';
+import { isNumberChar, stringEnd, writtenBackSame } from './json-tokens.js';
 
 /**
  * Decimals as sent (FHIR R4 datatypes.html#decimal: `6.0` has one significant decimal and must stay `6.0`).
@@ -53,11 +53,7 @@ export function numberTexts(text: string): string[] {
 
 /** True when `text` (valid JSON) has a number JavaScript would write otherwise; every stored read that parses asks. */
 export function hasExactNumbers(text: string): boolean {
-  return someNumber(text, (start, end) => {
-    if (plainNumber(text, start, end)) return false;
-    const raw = text.slice(start, end);
-    return String(Number(raw)) !== raw;
-  });
+  return someNumber(text, (start, end) => !writtenBackSame(text, start, end));
 }
 
 /**

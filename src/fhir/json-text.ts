@@ -1,4 +1,4 @@
-import { isNumberChar, isSpace, plainNumber, stringEnd } from './json-tokens.js';
+import { isNumberChar, isSpace, stringEnd, writtenBackSame } from './json-tokens.js';
 import { badRequest } from './outcome.js';
 
 /** What a scan of JSON text found beyond what `JSON.parse` reports. */
@@ -49,10 +49,7 @@ export function scanJson(text: string, maxDepth: number): JsonScan {
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       let j = i + 1;
       while (j < n && isNumberChar(text.charCodeAt(j))) j++;
-      if (!exactNumbers && !plainNumber(text, i, j)) {
-        const raw = text.slice(i, j);
-        if (String(Number(raw)) !== raw) exactNumbers = true;
-      }
+      if (!exactNumbers && !writtenBackSame(text, i, j)) exactNumbers = true;
       i = j;
     } else {
       i++;

@@ -53,3 +53,10 @@ export function plainNumber(text: string, start: number, end: number): boolean {
 }
 
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+
+/** True when JavaScript writes the number token `text[start, end)` back the same: by its shape when that tells (plainNumber), else by trying. */
+export function writtenBackSame(text: string, start: number, end: number): boolean {
+  if (plainNumber(text, start, end)) return true;
+  const raw = text.slice(start, end);
+  return String(Number(raw)) === raw;
+}
