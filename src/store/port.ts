@@ -43,7 +43,9 @@ export interface ResourceStore {
   search(query: StoreQuery): Promise<Page<StoredVersion>>;
   /**
    * Runs `work` atomically: everything it writes through `tx` is committed together or not at all. Only stores
-   * whose capabilities say `transactions` support it; the others reject.
+   * whose capabilities say `transactions` support it; the others reject. A write through `tx` that fails other
+   * than by a VersionConflict dooms the transaction: it rolls back and rejects with that error even if `work` caught
+   * it (a store need not make each write inside a transaction undoable on its own).
    */
   transaction<T>(work: (tx: ResourceStore) => Promise<T>): Promise<T>;
   /**

@@ -140,7 +140,10 @@ export function prepareIndexWriter(db: Database.Database): IndexWriter {
     insert.get(v.kind)!.run(rid, v.param, v.group ?? null, ...cells(v));
   };
   // Multi-row INSERTs (prepared lazily per table and row count) cut the per-statement cost, which dominates
-  // when a transaction Bundle writes hundreds of thousands of rows.
+  // when a transaction Bundle writes hundreds of thousands of rows. OR FAIL, not the default ABORT: an ABORT
+  // statement that writes several rows inside a transaction has SQLite copy each page it touches to a statement
+  // journal first, so that it could undo its own rows alone. Nobody needs that: a failed write is undone whole, by
+  // its savepoint or by the rollback of its transaction (sqlite-store.ts).
   const multi = new Map<string, Database.Statement>();
   const insertMany = (rid: number, kind: IndexKind, rows: readonly IndexValue[]): void => {
     for (let start = 0; start < rows.length; start += MAX_ROWS_PER_INSERT) {
@@ -154,7 +157,7 @@ export function prepareIndexWriter(db: Database.Database): IndexWriter {
       if (!stmt) {
         const cols = COLUMNS[kind];
         const tuple = `(?, ?, ?, ${cols.map(() => '?').join(', ')})`;
-        stmt = db.prepare(`INSERT INTO ${INDEX_TABLES[kind]} (rid, param, grp, ${cols.join(', ')}) VALUES ${Array(chunk.length).fill(tuple).join(', ')}`);
+        stmt = db.prepare(`INSERT OR FAIL INTO ${INDEX_TABLES[kind]} (rid, param, grp, ${cols.join(', ')}) VALUES ${Array(chunk.length).fill(tuple).join(', ')}`);
         multi.set(key, stmt);
       }
       const params: Cell[] = [];

@@ -27,6 +27,7 @@ export class SqliteSession {
   private readonly readStmt: Database.Statement;
   private readonly vreadStmt: Database.Statement;
   private writeFn: ((w: VersionWrite, expected: string | null) => void) | undefined;
+  private writeBody: ((w: VersionWrite, expected: string | null) => void) | undefined;
   private statements: WriteStatements | undefined;
   private replaceFn: ((w: VersionWrite) => boolean) | undefined;
 
@@ -72,29 +73,22 @@ export class SqliteSession {
   /**
    * The same write in steps, with `pace` between them (fhir/pacer.ts), for a version too large to write in one go
    * without holding the event loop: the version row, then its index rows a few hundred at a time (an update first
-   * removes the old rows the same way). The caller must hold an open transaction on this connection, and keep it
-   * until this resolves; with `savepoint`, a failure undoes this write alone (as `write` inside a transaction).
+   * removes the old rows the same way). The caller must hold an open transaction on this connection, keep it until
+   * this resolves, and roll it back if this rejects (as after `writeInOpenTransaction`).
    */
-  async writeInSteps(w: VersionWrite, expected: string | null, pace: Pacer, savepoint: boolean): Promise<void> {
+  async writeInSteps(w: VersionWrite, expected: string | null, pace: Pacer): Promise<void> {
     const s = this.writeStatements();
-    if (savepoint) this.db.exec('SAVEPOINT write_in_steps');
-    try {
-      const { rid, existed } = s.head(w, expected);
-      await pace.tick();
-      if (existed) {
-        while (s.index.clearSome(rid, STEP_ROWS) > 0) await pace.tick();
-      }
-      if (!w.version.deleted) {
-        for (let i = 0; i < w.index.length; i += STEP_ROWS) {
-          s.index.insertAll(rid, w.index.slice(i, i + STEP_ROWS));
-          await pace.tick();
-        }
-      }
-    } catch (err) {
-      if (savepoint && this.db.inTransaction) this.db.exec('ROLLBACK TO write_in_steps; RELEASE write_in_steps');
-      throw err;
+    const { rid, existed } = s.head(w, expected);
+    await pace.tick();
+    if (existed) {
+      while (s.index.clearSome(rid, STEP_ROWS) > 0) await pace.tick();
     }
-    if (savepoint) this.db.exec('RELEASE write_in_steps');
+    if (!w.version.deleted) {
+      for (let i = 0; i < w.index.length; i += STEP_ROWS) {
+        s.index.insertAll(rid, w.index.slice(i, i + STEP_ROWS));
+        await pace.tick();
+      }
+    }
   }
 
   private writeStatements(): WriteStatements {
@@ -134,16 +128,33 @@ export class SqliteSession {
     return this.statements;
   }
 
-  private prepareWrite(): (w: VersionWrite, expected: string | null) => void {
+  /**
+   * The same write without a transaction or savepoint of its own, for a caller whose open transaction is
+   * all-or-nothing: a savepoint makes SQLite copy every page the write touches to a statement journal first, the
+   * largest single cost of a transaction Bundle's entry. A VersionConflict still changes nothing (it is thrown before
+   * any change); any other error may leave part of the write, which only the rollback of the whole transaction undoes,
+   * so the caller must roll back after it.
+   */
+  writeInOpenTransaction(w: VersionWrite, expected: string | null): void {
+    this.writeBody ??= this.prepareWriteBody();
+    this.writeBody(w, expected);
+  }
+
+  private prepareWriteBody(): (w: VersionWrite, expected: string | null) => void {
     const { head, index } = this.writeStatements();
-    const tx = this.db.transaction((w: VersionWrite, expected: string | null) => {
+    return (w, expected) => {
       const { rid, existed } = head(w, expected);
       // Index rows describe the current version only; a tombstone has none.
       if (!existed) {
         if (!w.version.deleted) index.insertAll(rid, w.index);
       } else if (w.version.deleted) index.clear(rid);
       else index.replace(rid, w.index);
-    });
+    };
+  }
+
+  private prepareWrite(): (w: VersionWrite, expected: string | null) => void {
+    this.writeBody ??= this.prepareWriteBody();
+    const tx = this.db.transaction(this.writeBody);
     // IMMEDIATE takes the write lock at BEGIN; inside an open transaction better-sqlite3 uses a savepoint.
     return (w, expected) => tx.immediate(w, expected);
   }

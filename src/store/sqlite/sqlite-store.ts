@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type {
   HistoryScope, IndexMaintenance, Page, PageRequest, ResourceStore, StoreCapabilities, StoredVersion, VersionWrite,
 } from '../port.js';
+import { VersionConflict } from '../port.js';
 import type { StoreQuery } from '../../vocabulary/plan.js';
 import { Checkpointer } from './checkpointer.js';
 import { Mutex } from '../mutex.js';
@@ -202,7 +203,7 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
     if (this.checkpointer) this.pauseAutoCheckpoint();
     db.exec('BEGIN IMMEDIATE');
     try {
-      await this.writer.writeInSteps(w, expectedVersion, new Pacer(), false);
+      await this.writer.writeInSteps(w, expectedVersion, new Pacer());
       await yieldToLoop();
       db.exec('COMMIT');
     } catch (err) {
@@ -431,6 +432,7 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
       let paused = false;
       try {
         const result = await work(tx);
+        if (tx.failure) throw tx.failure.err;
         if (tx.large && this.checkpointer) {
           this.pauseAutoCheckpoint();
           paused = true;
@@ -533,6 +535,11 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
 class SqliteTransaction implements ResourceStore {
   readonly capabilities = CAPABILITIES;
   private active = true;
+  /**
+   * The first write that failed part-way: its entries carry no savepoint of their own (the transaction is
+   * all-or-nothing), so the store must roll back even if `work` caught the error and went on.
+   */
+  failure: { err: unknown } | undefined;
   private rows = 0;
   private chars = 0;
 
@@ -550,8 +557,14 @@ class SqliteTransaction implements ResourceStore {
   async write(w: VersionWrite, expectedVersion: string | null): Promise<void> {
     this.rows += w.index.length;
     this.chars += w.version.json.length;
-    if (isLargeWrite(w)) return this.session.writeInSteps(w, this.check(expectedVersion), new Pacer(), true);
-    this.session.write(w, this.check(expectedVersion));
+    try {
+      if (isLargeWrite(w)) await this.session.writeInSteps(w, this.check(expectedVersion), new Pacer());
+      else this.session.writeInOpenTransaction(w, this.check(expectedVersion));
+    } catch (err) {
+      // A conflict changed nothing; anything else may have left part of the write, so the transaction cannot commit.
+      if (!(err instanceof VersionConflict)) this.failure ??= { err };
+      throw err;
+    }
   }
 
   async read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
