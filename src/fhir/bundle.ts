@@ -57,6 +57,12 @@ const DECODED: Record<string, string> = { '2C': ',', '7C': '|', '3A': ':', '24':
  * the parameters used (FHIR R4 search.html#escaping). `&`, `=`, `+`, `#`, `%` and spaces stay encoded.
  */
 export function queryString(pairs: [string, string][]): string {
-  const enc = (s: string) => encodeURIComponent(s).replace(LITERAL, (_m, hex: string) => DECODED[hex]!);
-  return pairs.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&');
+  return pairs.map(([k, v]) => `${encodeQueryPart(k)}=${encodeQueryPart(v)}`).join('&');
 }
+
+/** What encodeURIComponent leaves alone, plus the literals above: a name or value made only of these is written as is. */
+const WRITTEN_AS_IS = /^[A-Za-z0-9\-_.!~*'(),|:$/]*$/;
+
+/** One name or value of {@link queryString}. Most (`identifier=http://x.org/mrn|123`) need no encoding: one test, no copy. */
+export const encodeQueryPart = (s: string): string =>
+  WRITTEN_AS_IS.test(s) ? s : encodeURIComponent(s).replace(LITERAL, (_m, hex: string) => DECODED[hex]!);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { queryString } from '../../../src/fhir/bundle.js';
+import { encodeQueryPart, queryString } from '../../../src/fhir/bundle.js';
 
 test("links write FHIR's separators literally and encode only what must be", () => {
   assert.equal(
@@ -16,4 +16,16 @@ test('characters that would change the query stay encoded', () => {
 test('the written query parses back to the same pairs', () => {
   const pairs: [string, string][] = [['code', 'a|b,c'], ['x:y', 'p$q/r'], ['n', 'a&b=c+d e%']];
   assert.deepEqual([...new URLSearchParams(queryString(pairs))], pairs);
+});
+
+test('a name or value written as is is exactly what encoding and then restoring the literals gives', () => {
+  const slow = (s: string): string => encodeURIComponent(s).replace(/%(2C|7C|3A|24|2F)/g, (m) => decodeURIComponent(m));
+  const alphabet = "aZ09-_.!~*'(),|:$/&=+#% ?\u00e9\u4e2d\t[]@;\"<>\\^`{}";
+  let seed = 7;
+  const next = (n: number): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+  for (let i = 0; i < 5000; i++) {
+    const s = Array.from({ length: next(12) }, () => alphabet[next(alphabet.length)]).join('');
+    assert.equal(encodeQueryPart(s), slow(s), JSON.stringify(s));
+  }
+  assert.equal(encodeQueryPart('http://hospital.example.org/mrn|MRN-00042'), 'http://hospital.example.org/mrn|MRN-00042');
 });
