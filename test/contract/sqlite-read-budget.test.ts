@@ -29,6 +29,22 @@ test('a search over its time budget answers 400 too-costly and its worker is rep
   }
 });
 
+test('each request has the whole budget from when it starts running, also one queued behind another', async () => {
+  const pool = new ReadPool(data, 1, 600, fakeWorker);
+  try {
+    await pool.ready();
+    // The second starts when the first ends (~300 ms) and runs 500 ms: past the first request's budget, within its own.
+    const first = pool.search(query('Pause300'));
+    const second = pool.search(query('Pause500'));
+    assert.deepEqual(await first, { items: [] });
+    assert.deepEqual(await second, { items: [] });
+    // A request after an idle spell is timed again.
+    await assert.rejects(pool.search(query('Slow')), (e: unknown) => e instanceof FhirError && e.status === 400);
+  } finally {
+    await pool.close();
+  }
+});
+
 test('without a budget nothing is timed', async () => {
   const pool = new ReadPool(data, 1, undefined, fakeWorker);
   try {

@@ -9,8 +9,8 @@ type Pending = {
   reject: (err: unknown) => void;
   /** The request as sent, so a request queued behind one that ran out of time can be sent to the replacement. */
   text: string;
-  /** Set once the request is running against the time budget (the first of its worker's queue). */
-  timer?: NodeJS.Timeout;
+  /** When the request began to run against the time budget (performance.now()), once first in its worker's queue. */
+  since?: number;
 };
 
 interface Slot {
@@ -20,6 +20,12 @@ interface Slot {
   ready: Promise<ReadWorkerReady>;
   started: boolean;
   exited: boolean;
+  /**
+   * The worker's one budget timer, running while it has requests. Not a timer per request: setting and clearing one
+   * cost more than a simple search's own JavaScript. When it fires before the running request's budget is spent (that
+   * request began later), it waits out the rest.
+   */
+  watchdog?: NodeJS.Timeout;
 }
 
 /** Distributive Omit, so each member of the request union keeps its own fields. */
@@ -109,12 +115,25 @@ export class ReadPool {
   private arm(slot: Slot): void {
     // The budget starts once the worker is up: a replacement's start-up is not the request's cost.
     if (this.timeoutMs === undefined || !slot.started) return;
-    const first = slot.pending.entries().next();
+    const first = slot.pending.values().next();
     if (first.done === true) return;
-    const [id, p] = first.value;
-    if (p.timer !== undefined) return;
-    p.timer = setTimeout(() => this.expire(slot, id), this.timeoutMs);
-    p.timer.unref();
+    first.value.since ??= performance.now();
+    if (slot.watchdog === undefined) this.watch(slot, this.timeoutMs);
+  }
+
+  /** Looks at the running request after `ms`: expires it when its budget is spent, else waits out the rest. */
+  private watch(slot: Slot, ms: number): void {
+    slot.watchdog = setTimeout(() => {
+      slot.watchdog = undefined;
+      if (slot.exited || this.timeoutMs === undefined) return;
+      const first = slot.pending.entries().next();
+      if (first.done === true) return; // idle: the next request arms a new timer
+      const [id, p] = first.value;
+      const left = (p.since ?? performance.now()) + this.timeoutMs - performance.now();
+      if (left <= 0) this.expire(slot, id);
+      else this.watch(slot, left);
+    }, ms);
+    slot.watchdog.unref();
   }
 
   /** The running request ran out of time: answer it, end its worker, and move the rest of its queue. */
@@ -125,6 +144,7 @@ export class ReadPool {
     const queued = [...slot.pending.entries()];
     slot.pending.clear();
     slot.exited = true;
+    clearTimeout(slot.watchdog);
     const i = this.slots.indexOf(slot);
     // No prewarm: the queued requests should not wait for a cache fill.
     const replacement = this.spawn({ ...this.data, prewarm: false });
@@ -154,7 +174,6 @@ export class ReadPool {
       const p = slot.pending.get(reply.id);
       if (p === undefined) return;
       slot.pending.delete(reply.id);
-      if (p.timer !== undefined) clearTimeout(p.timer);
       this.arm(slot);
       if ('page' in reply) p.resolve(reply.page);
       else if ('fhirError' in reply) p.reject(new FhirError(reply.fhirError.status, reply.fhirError.outcome, reply.fhirError.headers));
@@ -164,10 +183,9 @@ export class ReadPool {
     // one that never started (the database cannot be opened) is not, or it would be respawned forever.
     const fail = (err: unknown): void => {
       failed(err);
-      for (const p of slot.pending.values()) {
-        if (p.timer !== undefined) clearTimeout(p.timer);
-        p.reject(err);
-      }
+      clearTimeout(slot.watchdog);
+      slot.watchdog = undefined;
+      for (const p of slot.pending.values()) p.reject(err);
       slot.pending.clear();
     };
     worker.on('error', fail);
