@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type autocannon from 'autocannon';
-import { warmAndRun, type LoadResult } from './lib/load.js';
+import { medianRun, warmAndRun, type LoadResult } from './lib/load.js';
 import { preloadPatients } from './lib/preload.js';
 import { fmt, formatTable, machineInfo } from './lib/report.js';
 import { startServer, type ServerHandle, type ServerSpec } from './lib/server-process.js';
@@ -98,12 +98,6 @@ function fail(c: Contender, err: unknown): void {
   console.error(`[${c.spec.name}] FAILED: ${c.run.error}`);
 }
 
-/** The run with the median throughput, so one noisy round does not decide the ratio. */
-function median(results: LoadResult[]): LoadResult | undefined {
-  const sorted = [...results].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
-  return sorted[Math.floor((sorted.length - 1) / 2)];
-}
-
 /** The comparison table: ceiling and each Vesta variant's throughput, their ratio, latency and the target. */
 export function httpBenchTable(ceiling: ServerRun, variants: readonly ServerRun[]): string {
   const rows = WORKLOADS.flatMap((w) => variants.map((vesta) => {
@@ -158,7 +152,7 @@ export async function runHttpBench(settings: BenchSettings = loadBenchSettings()
           }
         }
       }
-      for (const [c, list] of samples) c.run.results[workload] = median(list);
+      for (const [c, list] of samples) c.run.results[workload] = medianRun(list);
     }
   } finally {
     await Promise.all(contenders.map((c) => c.server?.stop()));

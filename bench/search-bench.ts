@@ -16,14 +16,16 @@
  * Environment: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2), BENCH_CONNECTIONS (default 16),
  * BENCH_SEARCH_SIZES (Patients, default "5000,50000"), BENCH_SEARCH_DIR (default $TMPDIR/vesta-search-bench),
  * BENCH_RESEED=1 (same as --reseed), BENCH_SEARCH_SAMPLES (checked requests per query, default 25),
- * BENCH_SERIAL (one-at-a-time requests per query, default 200), BENCH_SEARCH_CACHE_MB (read cache per connection).
+ * BENCH_SERIAL (one-at-a-time requests per query, default 200), BENCH_SEARCH_CACHE_MB (read cache per connection),
+ * BENCH_BASELINE (another checkout, built: measured side by side, see benchPopulation, with a table of the ratios),
+ * BENCH_ROUNDS (rounds per query with a baseline, median kept, default 3).
  * Exit code 1 when a server failed, an answer was wrong or a response was not 2xx; missed targets are reported.
  */
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type autocannon from 'autocannon';
 import { Rng } from './lib/generate.js';
-import { warmAndRun, type LoadResult } from './lib/load.js';
+import { medianRun, warmAndRun, type LoadResult } from './lib/load.js';
 import { fmt, formatTable, machineInfo } from './lib/report.js';
 import { startServer, type ServerHandle, type ServerSpec } from './lib/server-process.js';
 import { loadBenchSettings } from './lib/settings.js';
@@ -122,57 +124,99 @@ function missesTargets(run: QueryRun): boolean {
   return run.patientScoped && (run.load.latencyP50Ms >= TARGETS.p50Ms || run.load.latencyP99Ms >= TARGETS.p99Ms);
 }
 
-/** Seeds (or reuses) one population and measures every Vesta variant on it, one after the other. */
+/** One Vesta build up on a population, and what it measured. */
+interface Side {
+  spec: ServerSpec;
+  run: PopulationRun;
+  server?: ServerHandle;
+}
+
+/**
+ * Seeds (or reuses) one population and measures every Vesta variant on it. With a baseline (BENCH_BASELINE), both
+ * servers stay up on the same data and each query is measured on both back to back, in BENCH_ROUNDS rounds that
+ * alternate which goes first, the run with the median throughput kept (as the HTTP bench does): drift in machine
+ * load then hits both sides of a ratio alike. Measured one after the other, the server measured first came out
+ * 2–5% slower than an identical build measured second. Both servers hold their read cache meanwhile.
+ */
 async function benchPopulation(patients: number, force: boolean): Promise<PopulationRun[]> {
   console.log(`\n# Population: ${patients} Patients`);
   const seed = await ensureSeeded({ patients, force });
   console.log(describeSeed(seed));
-  const runs: PopulationRun[] = [];
-  for (const spec of vestaVariants()) runs.push(await benchServer(spec, patients, seed));
-  return runs;
+  const settings = loadBenchSettings();
+  const sides: Side[] = vestaVariants().map((spec) => ({ spec, run: { server: spec.name, patients, seed, queries: [] } }));
+  const rounds = sides.length > 1 ? settings.rounds : 1;
+  try {
+    for (const side of sides) await startSide(side, seed).catch((err: unknown) => failSide(side, err));
+    const queries = searchQueries({ seed: DEFAULT_SEED, patients });
+    for (const [qi, query] of queries.entries()) {
+      const samples = new Map<Side, LoadResult[]>();
+      for (const side of sides) if (!side.run.error) await checkQuery(side, query, qi).catch((err: unknown) => failSide(side, err));
+      for (let round = 0; round < rounds; round++) {
+        for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
+          if (side.run.error) continue;
+          try {
+            const load = await warmAndRun(side.server!, () => loadRequests(query, side.server!.headers, 3000 + qi), {
+              title: query.name, durationSec: settings.durationSec, warmupSec: round === 0 ? settings.warmupSec : 0, connections: settings.connections,
+            });
+            samples.set(side, [...(samples.get(side) ?? []), load]);
+            if (!side.server!.alive()) throw new Error(`server died during ${query.name}:\n${side.server!.outputTail()}`);
+          } catch (err) {
+            failSide(side, err);
+          }
+        }
+      }
+      for (const side of sides) {
+        const qr = side.run.queries[qi];
+        const list = samples.get(side);
+        if (!qr || !list) continue;
+        qr.load = medianRun(list);
+        console.log(`  ${side.spec.name}: ${fmt(qr.load?.requestsPerSec)} req/s (${list.map((l) => fmt(l.requestsPerSec)).join(', ')}), ` +
+          `p50 ${qr.load?.latencyP50Ms} ms, p99 ${qr.load?.latencyP99Ms} ms, non-2xx ${qr.load?.non2xx}; ` +
+          `one at a time: p50 ${fmt(qr.serial?.p50Ms, 2)} ms, p99 ${fmt(qr.serial?.p99Ms, 2)} ms`);
+      }
+    }
+  } finally {
+    await Promise.all(sides.map((side) => side.server?.stop()));
+  }
+  for (const side of sides) await explainSlow(side, patients, seed);
+  return sides.map((side) => side.run);
 }
 
-async function benchServer(spec: ServerSpec, patients: number, seed: SeededPopulation): Promise<PopulationRun> {
-  const settings = loadBenchSettings();
-  const samples = intEnv('BENCH_SEARCH_SAMPLES', 25);
-  const serialCount = intEnv('BENCH_SERIAL', 200);
-  const run: PopulationRun = { server: spec.name, patients, seed, queries: [] };
-  const queries = searchQueries({ seed: DEFAULT_SEED, patients });
+async function startSide(side: Side, seed: SeededPopulation): Promise<void> {
   const cacheMiB = cacheMiBFor(seed);
   const started = performance.now();
-  const server = await startOn(spec, seed.dataDir, cacheMiB);
-  run.readySeconds = (performance.now() - started) / 1000;
-  run.cacheMiB = cacheMiB;
-  console.log(`${spec.name} ready at ${server.fhirBase} (pid ${server.pid}) after ${run.readySeconds.toFixed(1)} s ` +
+  side.server = await startOn(side.spec, seed.dataDir, cacheMiB);
+  side.run.readySeconds = (performance.now() - started) / 1000;
+  side.run.cacheMiB = cacheMiB;
+  console.log(`${side.spec.name} ready at ${side.server.fhirBase} (pid ${side.server.pid}) after ${side.run.readySeconds.toFixed(1)} s ` +
     `(VESTA_SQLITE_CACHE_MB=${cacheMiB}, read cache prewarmed)`);
-  try {
-    for (const [qi, query] of queries.entries()) {
-      const verify = await verifyQuery(server.origin, query, samples, 1000 + qi);
-      const qr: QueryRun = { name: query.name, patientScoped: query.patientScoped, verify };
-      run.queries.push(qr);
-      console.log(`${query.name}: ${verify.checked - verify.failed}/${verify.checked} sampled answers correct`);
-      for (const f of verify.failures) console.log(`  WRONG ${f}`);
-      qr.serial = await serialLatency(server.origin, query, serialCount, 2000 + qi);
-      qr.load = await warmAndRun(server, () => loadRequests(query, server.headers, 3000 + qi), {
-        title: query.name, durationSec: settings.durationSec, warmupSec: settings.warmupSec, connections: settings.connections,
-      });
-      console.log(`  ${fmt(qr.load.requestsPerSec)} req/s, p50 ${qr.load.latencyP50Ms} ms, p99 ${qr.load.latencyP99Ms} ms, ` +
-        `non-2xx ${qr.load.non2xx}; one at a time: p50 ${fmt(qr.serial.p50Ms, 2)} ms, p99 ${fmt(qr.serial.p99Ms, 2)} ms`);
-      if (!server.alive()) throw new Error(`server died during ${query.name}:\n${server.outputTail()}`);
-    }
-  } catch (err) {
-    run.error = err instanceof Error ? err.message : String(err);
-    console.error(`population ${patients} failed: ${run.error}`);
-  } finally {
-    await server.stop();
-  }
-  const slow = queries.filter((q, i) => run.queries[i] !== undefined && missesTargets(run.queries[i]!));
-  if (slow.length > 0) {
-    console.log(`\nSQLite plans of the queries that miss a target (${patients} Patients):`);
-    const rng = new Rng(77);
-    console.log(formatExplained(await explainSearches(seed.dataDir, slow.map((q) => q.sample(rng).path.replace(/^\/fhir\//, '')))));
-  }
-  return run;
+}
+
+function failSide(side: Side, err: unknown): void {
+  side.run.error = err instanceof Error ? err.message : String(err);
+  console.error(`${side.spec.name}, population ${side.run.patients} failed: ${side.run.error}`);
+}
+
+/** Checks sampled answers of `query` on one server, then times it one request at a time. */
+async function checkQuery(side: Side, query: SearchQuery, qi: number): Promise<void> {
+  const samples = intEnv('BENCH_SEARCH_SAMPLES', 25);
+  const serialCount = intEnv('BENCH_SERIAL', 200);
+  const verify = await verifyQuery(side.server!.origin, query, samples, 1000 + qi);
+  const qr: QueryRun = { name: query.name, patientScoped: query.patientScoped, verify };
+  side.run.queries[qi] = qr;
+  console.log(`${side.spec.name} ${query.name}: ${verify.checked - verify.failed}/${verify.checked} sampled answers correct`);
+  for (const f of verify.failures) console.log(`  WRONG ${f}`);
+  qr.serial = await serialLatency(side.server!.origin, query, serialCount, 2000 + qi);
+}
+
+/** For the queries of one server that miss a target, the SQLite plans of their SQL. */
+async function explainSlow(side: Side, patients: number, seed: SeededPopulation): Promise<void> {
+  const queries = searchQueries({ seed: DEFAULT_SEED, patients });
+  const slow = queries.filter((q, i) => side.run.queries[i] !== undefined && missesTargets(side.run.queries[i]!));
+  if (slow.length === 0) return;
+  console.log(`\nSQLite plans of the queries that miss a target (${side.spec.name}, ${patients} Patients):`);
+  const rng = new Rng(77);
+  console.log(formatExplained(await explainSearches(seed.dataDir, slow.map((q) => q.sample(rng).path.replace(/^\/fhir\//, '')))));
 }
 
 /** A latency percentile for the tables; autocannon reports 0 when every request timed out. */
@@ -214,6 +258,23 @@ function ratioTable(small: PopulationRun, large: PopulationRun): string {
   );
 }
 
+/** Throughput and latency of one build against another, query by query, on the same population in the same run. */
+function comparisonTable(mine: PopulationRun, other: PopulationRun): string {
+  const ratio = (a?: number, b?: number): string => (a === undefined || b === undefined || b === 0 ? 'n/a' : fmt(a / b, 2));
+  const rows = mine.queries.map((q) => {
+    const o = other.queries.find((x) => x.name === q.name);
+    return [q.name, fmt(q.load?.requestsPerSec), fmt(o?.load?.requestsPerSec), ratio(q.load?.requestsPerSec, o?.load?.requestsPerSec),
+      ratio(q.serial?.p50Ms, o?.serial?.p50Ms)];
+  });
+  const ratios = mine.queries.flatMap((q) => {
+    const o = other.queries.find((x) => x.name === q.name);
+    return q.load && o?.load && o.load.requestsPerSec > 0 ? [q.load.requestsPerSec / o.load.requestsPerSec] : [];
+  });
+  const mean = ratios.length === 0 ? undefined : ratios.reduce((a, b) => a + b, 0) / ratios.length;
+  rows.push(['mean', '', '', fmt(mean, 2), '']);
+  return formatTable(['query', `${mine.server} req/s`, `${other.server} req/s`, 'req/s ratio', '1-at-a-time p50 ratio'], rows);
+}
+
 /** Runs the search bench at every configured size and prints the tables; see the file comment. */
 export async function runSearchBench(): Promise<SearchBenchResult> {
   const force = process.argv.includes('--reseed') || process.env.BENCH_RESEED === '1';
@@ -250,6 +311,10 @@ export async function runSearchBench(): Promise<SearchBenchResult> {
     if (small && large && small !== large) {
       console.log(`\n## ${name}: p50 growth ${large.patients} / ${small.patients} Patients (target <= ${TARGETS.p50Growth}x)\n${ratioTable(small, large)}`);
     }
+  }
+  for (const patients of [...new Set(populations.map((p) => p.patients))]) {
+    const [mine, ...others] = populations.filter((p) => p.patients === patients);
+    for (const other of others) console.log(`\n## ${mine!.server} / ${other.server}, ${patients} Patients\n${comparisonTable(mine!, other)}`);
   }
   const clean = populations.length === sizesFromEnv().length * vestaVariants().length && populations.every((p) => p.error === undefined &&
     p.queries.every((q) => q.verify.failed === 0 && q.load !== undefined && q.load.non2xx + q.load.errors + q.load.timeouts === 0));

@@ -83,3 +83,9 @@ export async function warmAndRun(
   }
   return runLoad(server, makeRequests(), opts);
 }
+
+/** The run with the median throughput, so one noisy round does not decide a ratio. */
+export function medianRun(results: readonly LoadResult[]): LoadResult | undefined {
+  const sorted = [...results].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
