@@ -19,8 +19,11 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vesta-checkpointer-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 const indexer = createIndexer(createSearchRegistry(), { baseUrl: 'http://vesta.test/fhir' });
 
-/** Writes `n` Patients one commit each, so the WAL collects a few thousand frames; returns the longest write in ms. */
-async function writePatients(store: SqliteStore, n: number): Promise<number> {
+/**
+ * Writes `n` Patients one commit each, so the WAL collects a few thousand frames; returns the longest write in ms.
+ * `afterEach` runs after each write.
+ */
+async function writePatients(store: SqliteStore, n: number, afterEach?: () => void): Promise<number> {
   let longest = 0;
   for (let i = 0; i < n; i++) {
     const lastUpdated = new Date(Date.UTC(2025, 0, 1, 0, 0, i)).toISOString();
@@ -34,6 +37,7 @@ async function writePatients(store: SqliteStore, n: number): Promise<number> {
     const start = performance.now();
     await store.write({ version, index: indexer.extract(resource) }, null);
     longest = Math.max(longest, performance.now() - start);
+    afterEach?.();
   }
   return longest;
 }
@@ -89,6 +93,29 @@ describe('SQLite checkpoint worker', () => {
     const reopened = SqliteStore.open({ dataDir, synchronous: 'NORMAL', checkpointWorker: true });
     try {
       for (const i of [0, 74, 149]) assert.equal((await reopened.read('Patient', `p${i}`))?.versionId, '1');
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  test('under steady writes the WAL restarts before the writer\'s own automatic checkpoint (8,000 frames) is due', async () => {
+    const dataDir = path.join(root, 'steady');
+    const file = path.join(dataDir, 'vesta.sqlite');
+    const store = SqliteStore.open({ dataDir, synchronous: 'NORMAL', checkpointWorker: true });
+    const seen: number[] = [];
+    try {
+      // About 27 frames a write: the WAL passes 6,000 frames three times or more.
+      await writePatients(store, 700, () => seen.push(walState(file).log));
+    } finally {
+      await store.close();
+    }
+    const restarts = seen.filter((log, i) => i > 0 && log < seen[i - 1]!).length;
+    assert.ok(restarts >= 2, `the WAL restarted ${restarts} times (frames after each write: ${seen.filter((_, i) => i % 50 === 0).join(' ')})`);
+    // Restarted just past 6,000 frames (RESTART_PAGES) every time: the writer never reached its own checkpoint's 8,000.
+    assert.ok(Math.max(...seen) < 7000, `the WAL held up to ${Math.max(...seen)} frames`);
+    const reopened = SqliteStore.open({ dataDir, synchronous: 'NORMAL' });
+    try {
+      for (const i of [0, 350, 699]) assert.equal((await reopened.read('Patient', `p${i}`))?.versionId, '1');
     } finally {
       await reopened.close();
     }

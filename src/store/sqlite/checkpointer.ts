@@ -39,6 +39,11 @@ export interface CheckpointerOptions {
   idleMs: number;
   /** The WAL size to keep to, in bytes: a commit that takes the WAL past it has the worker restart it. */
   walLimitBytes: number;
+  /**
+   * WAL frames past which the writer asks for a restart anyway, when fewer than the limit's: below the writer's own
+   * automatic checkpoint, so that the worker restarts the WAL before the main thread would copy and fsync.
+   */
+  restartFrames: number;
   /** The write connection, whose WAL frame count committed() reads. */
   writer: Database.Database;
 }
@@ -50,6 +55,13 @@ export interface CheckpointerOptions {
  * on (so the WAL still restarts and stays bounded) but finds little left to do. Measured on the Synthea ingest with
  * one client: read p99 during the ingest 35–37 → 17–20 ms, throughput unchanged (3,082–3,127 resources/s). If the
  * worker fails, nothing is lost: the writer's own checkpoints carry on as before.
+ *
+ * Copying every frame is not enough to restart the WAL, though: the writer starts it over only if it begins a
+ * transaction while every frame is copied, and under steady writes a commit always lands during the copy. The WAL
+ * then grew to the writer's automatic checkpoint every cycle, whose copy and fsync ran on the main thread (measured
+ * with 16 concurrent creates: 64 µs of main-thread time per create). So the writer asks for a restart from
+ * `restartFrames` on, below that checkpoint: its commits wait (off the event loop) while the worker copies the
+ * frames left since its last copy and restarts the WAL.
  *
  * It also keeps the WAL within its limit, which needs the writer's help: the WAL restarts only once writes have
  * paused long enough for every frame to be copied back and for each read that started before that to end. A burst
@@ -63,6 +75,8 @@ export class Checkpointer {
   private readonly gate = new Int32Array(new SharedArrayBuffer(4));
   private readonly frames: Database.Statement;
   private readonly limitFrames: number;
+  /** The first restart of each WAL cycle is asked for past this many frames (the limit's, or fewer). */
+  private readonly firstRestart: number;
   private exited = false;
   /** WAL frames at the last commit, and the count past which the next commit asks for a restart. */
   private lastLog = 0;
@@ -71,12 +85,13 @@ export class Checkpointer {
   private askedAt = 0;
 
   constructor(opts: CheckpointerOptions) {
-    const { writer, walLimitBytes, ...rest } = opts;
+    const { writer, walLimitBytes, restartFrames, ...rest } = opts;
     const data: CheckpointWorkerData = { ...rest, maxStallMs: MAX_STALL_MS, gate: this.gate.buffer as SharedArrayBuffer };
     this.frames = writer.prepare('PRAGMA wal_checkpoint(NOOP)');
     const pageSize = Number(writer.pragma('page_size', { simple: true }));
     this.limitFrames = Math.max(1, Math.floor((walLimitBytes - WAL_HEADER) / (pageSize + FRAME_HEADER)));
-    this.restartPast = this.limitFrames;
+    this.firstRestart = Math.max(1, Math.min(this.limitFrames, Math.floor(restartFrames)));
+    this.restartPast = this.firstRestart;
     this.worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: data });
     this.worker.on('error', () => undefined); // the writer's automatic checkpoints remain
     this.worker.on('exit', () => {
@@ -87,9 +102,10 @@ export class Checkpointer {
   }
 
   /**
-   * Called after each commit on the write connection: when the commit took the WAL past its limit, asks the worker to
-   * restart it, and room() holds the writes that follow until it has. Only once per limit's worth of frames: after a
-   * restart that a long read defeated, asking again at every commit would stall writes for as long as that read lasts.
+   * Called after each commit on the write connection: when the commit took the WAL past `restartFrames` (or, after a
+   * restart that failed, past another limit's worth), asks the worker to restart it, and room() holds the writes that
+   * follow until it has. Only once per limit's worth of frames: after a restart that a long read defeated, asking
+   * again at every commit would stall writes for as long as that read lasts.
    */
   committed(): void {
     if (this.exited) return;
@@ -99,7 +115,7 @@ export class Checkpointer {
     } catch {
       return; // (SQLITE_BUSY while another connection recovers the WAL) the commit stands; the next one looks again
     }
-    if (log < this.lastLog) this.restartPast = this.limitFrames; // the WAL has restarted
+    if (log < this.lastLog) this.restartPast = this.firstRestart; // the WAL has restarted
     this.lastLog = log;
     if (log <= this.restartPast) return;
     this.restartPast = log + this.limitFrames;

@@ -75,6 +75,11 @@ const AUTO_CHECKPOINT_PAGES = 8000;
  * copied hot pages again and again (ingest throughput -2%).
  */
 const WORKER_CHECKPOINT_PAGES = 4000;
+/**
+ * The writer has the worker restart the WAL once it holds this many pages (checkpointer.ts): past the worker's copy,
+ * before the writer's own automatic checkpoint would copy the rest on the main thread.
+ */
+const RESTART_PAGES = 6000;
 
 /** Most writes committed together; bounds how long one group holds the write lock. */
 const MAX_GROUP = 256;
@@ -168,7 +173,9 @@ export class SqliteStore implements ResourceStore, IndexMaintenance {
     const workers = Math.max(0, Math.floor(opts.readWorkers ?? 0));
     const pool = workers > 0 ? new ReadPool({ file, cacheMiB, busyTimeoutMs: busy, prewarm: opts.prewarm ?? false }, workers, opts.readTimeoutMs) : undefined;
     const checkpointer = opts.checkpointWorker
-      ? new Checkpointer({ file, thresholdFrames: WORKER_CHECKPOINT_PAGES, intervalMs: 20, idleMs: 1000, walLimitBytes, writer: w })
+      ? new Checkpointer({
+        file, thresholdFrames: WORKER_CHECKPOINT_PAGES, intervalMs: 20, idleMs: 1000, walLimitBytes, restartFrames: RESTART_PAGES, writer: w,
+      })
       : undefined;
     return new SqliteStore(new SqliteSession(w), new SqliteSession(r), walSync, pool, checkpointer);
   }
