@@ -44,8 +44,9 @@ export interface ResourceStore {
   /**
    * Runs `work` atomically: everything it writes through `tx` is committed together or not at all. Only stores
    * whose capabilities say `transactions` support it; the others reject. A write through `tx` that fails other
-   * than by a VersionConflict dooms the transaction: it rolls back and rejects with that error even if `work` caught
-   * it (a store need not make each write inside a transaction undoable on its own).
+   * than by a VersionConflict dooms the transaction: the store rolls it back and rejects, even if `work` caught the
+   * error (a store need not make each write inside a transaction undoable on its own; MongoDB aborts a transaction
+   * on a failed write, SQLite's writes inside one take no savepoint).
    */
   transaction<T>(work: (tx: ResourceStore) => Promise<T>): Promise<T>;
   /**
