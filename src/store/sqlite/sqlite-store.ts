@@ -543,8 +543,9 @@ class SqliteTransaction implements ResourceStore {
   readonly capabilities = CAPABILITIES;
   private active = true;
   /**
-   * The first write that failed part-way: its entries carry no savepoint of their own (the transaction is
-   * all-or-nothing), so the store must roll back even if `work` caught the error and went on.
+   * The first write that failed other than by a conflict. Writes here take no savepoint of their own (the
+   * transaction is all-or-nothing), so one may have left part of itself: the store rolls back even if `work` caught
+   * the error and went on.
    */
   failure: { err: unknown } | undefined;
   private rows = 0;
