@@ -75,8 +75,11 @@ export class ReadService {
   /** Whether the resource is inside the restriction: judged at once, without a promise, when its current version tells. */
   private inside(current: StoredVersion, restriction: Clause): boolean | Promise<boolean> {
     // A restriction on ids alone (a patient's own Patient resource) is answered by the id, before any lookup.
-    if (restriction.kind === 'ids' && !current.deleted) return restriction.ids.includes(current.id);
+    if (restriction.kind === 'ids') return restriction.ids.includes(current.id);
     const params = paramsOfCached(restriction);
+    // One that reads nothing inside the resource is judged on its id, the same in every version: a deleted resource
+    // needs no read of its version before the deletion.
+    if (params !== undefined && params.size === 0) return this.judge(current, restriction, params);
     if (current.deleted) return this.insideBeforeDeletion(current, restriction, params);
     if (params === undefined) return this.insideBySearch(current, restriction);
     return this.judge(current, restriction, params);
@@ -86,7 +89,7 @@ export class ReadService {
   private judge(content: StoredVersion, restriction: Clause, params: Set<string> | undefined): boolean {
     // A clause that needs other resources cannot be proven on one resource.
     if (params === undefined) return false;
-    // A restriction on ids alone (a patient's own Patient resource) needs no look inside the resource.
+    // A restriction that reads nothing inside the resource (ids, alone or combined) needs only its type and id.
     const resource = params.size === 0 ? { resourceType: content.resourceType, id: content.id } : (JSON.parse(content.json) as { resourceType: string; id: string });
     return satisfies(restriction, resource, this.indexer, undefined, params);
   }
