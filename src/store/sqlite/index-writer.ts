@@ -184,7 +184,7 @@ export function prepareIndexWriter(db: Database.Database): IndexWriter {
       }
       for (const kind of INDEX_KINDS) {
         const { staleRows, newValues } = differences(select.get(kind)!.all(rid) as Cell[][], wanted.get(kind) ?? []);
-        for (const v of newValues) insertOne(rid, v);
+        insertMany(rid, kind, newValues);
         for (const rowId of staleRows) removeRow.get(kind)!.run(rowId);
       }
     },
