@@ -14,5 +14,5 @@ parentPort!.on('message', (text: string) => {
   const pause = /^Pause(\d+)$/.exec(type ?? '');
   if (type === 'Slow') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
   else if (pause) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(pause[1]));
-  parentPort!.postMessage({ id: req.id, page: { items: [] } });
+  parentPort!.postMessage({ id: req.id, page: { rows: [] } });
 });

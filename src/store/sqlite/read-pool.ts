@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { FhirError, badRequest } from '../../fhir/outcome.js';
 import type { HistoryScope, Page, PageRequest, StoredVersion } from '../port.js';
 import type { StoreQuery } from '../../vocabulary/plan.js';
+import { unpackPage } from './read-protocol.js';
 import type { ReadReply, ReadRequest, ReadWorkerData, ReadWorkerReady } from './read-protocol.js';
 
 type Pending = {
@@ -175,7 +176,7 @@ export class ReadPool {
       if (p === undefined) return;
       slot.pending.delete(reply.id);
       this.arm(slot);
-      if ('page' in reply) p.resolve(reply.page);
+      if ('page' in reply) p.resolve(unpackPage(reply.page));
       else if ('fhirError' in reply) p.reject(new FhirError(reply.fhirError.status, reply.fhirError.outcome, reply.fhirError.headers));
       else p.reject(new Error(`SQLite read worker: ${reply.error}`));
     });

@@ -8,6 +8,7 @@ import { FhirError } from '../../fhir/outcome.js';
 import { openReader } from './connection.js';
 import { prewarm } from './prewarm.js';
 import { SqliteSession } from './sqlite-session.js';
+import { packPage } from './read-protocol.js';
 import type { ReadReply, ReadRequest, ReadWorkerData, ReadWorkerReady } from './read-protocol.js';
 
 const data = workerData as ReadWorkerData;
@@ -21,8 +22,8 @@ parentPort!.postMessage(ready);
 function answer(req: ReadRequest): ReadReply {
   try {
     switch (req.op) {
-      case 'search': return { id: req.id, page: session.search(req.query) };
-      case 'history': return { id: req.id, page: session.history(req.scope, req.page) };
+      case 'search': return { id: req.id, page: packPage(session.search(req.query)) };
+      case 'history': return { id: req.id, page: packPage(session.history(req.scope, req.page)) };
     }
   } catch (err) {
     if (err instanceof FhirError) return { id: req.id, fhirError: { status: err.status, outcome: err.outcome, headers: err.headers } };
