@@ -19,13 +19,20 @@ function responseHeaders(origin: string): string[] {
  * here with 204, and responses to an allowed origin carry `Access-Control-Allow-Origin` and the headers a client
  * needs to read (Location, ETag...). With `*` (the default) no credentials are involved: access tokens are bearer
  * tokens, not cookies. A request from an origin not on the list gets no CORS headers, so the browser withholds it.
+ *
+ * `uncachedOnly`: the responses are never stored by a cache (`no-store`, as every FHIR response), so a request
+ * without an `Origin` header (not a CORS request: a server-side client, or a same-origin page) gets no CORS headers;
+ * browsers send `Origin` with every cross-origin request. Cacheable responses (the JWKS, the discovery documents)
+ * carry them always with `*`, as the Fetch standard advises, so that a cached copy serves browsers too.
  */
-export function cors(origins: '*' | readonly string[]) {
+export function cors(origins: '*' | readonly string[], opts: { uncachedOnly?: boolean } = {}) {
   const star = origins === '*' ? responseHeaders('*') : undefined;
   const allowed = new Set(origins === '*' ? [] : origins);
+  const always = opts.uncachedOnly !== true;
   return (req: Request, res: Response, next: NextFunction): void => {
     const origin = req.headers.origin;
-    const headers = star ?? (origin !== undefined && allowed.has(origin) ? responseHeaders(origin) : undefined);
+    const headers = origin === undefined ? (always ? star : undefined)
+      : (star ?? (allowed.has(origin) ? responseHeaders(origin) : undefined));
     if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
       const out: string[] = [...(headers ?? []), 'Content-Length', '0'];
       if (headers) out.push('Access-Control-Allow-Methods', ALLOW_METHODS, 'Access-Control-Allow-Headers', ALLOW_HEADERS, 'Access-Control-Max-Age', '600');

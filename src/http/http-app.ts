@@ -41,9 +41,11 @@ export function createHttpApp(opts: HttpAppOptions): Express {
   // Helmet's headers (computed once) and the request id go out with every response.
   app.use(requestContext(opts.log, securityHeaders()));
   const corsHeaders = cors(opts.deps.config.corsOrigins);
+  // Every FHIR response is `no-store` (respond.ts), so only CORS requests need the CORS headers.
+  const fhirCors = cors(opts.deps.config.corsOrigins, { uncachedOnly: true });
   // FHIR first: it is nearly all the traffic, and every router layer a request passes costs it a path match.
   const dispatch = fhirDispatcher(opts.deps, opts.hooks, opts.authenticator, opts.table, opts.log, opts.largeBodies);
-  app.use('/fhir', (req, res, next) => corsHeaders(req, res, (err?: unknown) => (err ? next(err) : void dispatch(req, res, next))));
+  app.use('/fhir', (req, res, next) => fhirCors(req, res, (err?: unknown) => (err ? next(err) : void dispatch(req, res, next))));
   app.get('/healthz', (_req, res) => {
     requestState(res).route = '/healthz';
     applyHeaders(res);

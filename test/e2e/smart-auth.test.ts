@@ -149,6 +149,19 @@ describe('discovery and browsers', () => {
     assert.equal(res.headers.get('access-control-allow-origin'), '*');
     assert.match(res.headers.get('access-control-expose-headers') ?? '', /Location.*ETag/);
   });
+
+  test('a FHIR request without Origin (not a CORS request) gets no CORS headers; the cacheable JWKS always does', async () => {
+    const fhirRes = await fetch(`${srv.base}/metadata`);
+    assert.equal(fhirRes.status, 200);
+    assert.equal(fhirRes.headers.get('cache-control'), 'no-store');
+    assert.equal(fhirRes.headers.get('access-control-allow-origin'), null);
+    assert.equal(fhirRes.headers.get('access-control-expose-headers'), null);
+    // A shared cache may hand its copy to a browser later: with `*` it carries the header whoever asked first.
+    const jwks = await fetch(new URL('/auth/jwks', srv.base));
+    assert.equal(jwks.status, 200);
+    assert.match(jwks.headers.get('cache-control') ?? '', /public/);
+    assert.equal(jwks.headers.get('access-control-allow-origin'), '*');
+  });
 });
 
 describe('a user policy keyed on fhirUser', () => {
