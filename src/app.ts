@@ -1,7 +1,6 @@
 import { READ_ONLY_TYPES } from './interactions/read-only-types.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Express } from 'express';
 import type { Logger } from 'winston';
 import type { Config } from './config.js';
 import type { Authenticator } from './auth/authenticator.js';
@@ -25,6 +24,7 @@ import { ElementIndex } from './fhir/element-index.js';
 import { systemClock, uuidIds } from './fhir/ids.js';
 import type { Clock, IdGenerator } from './fhir/ids.js';
 import { createHttpApp } from './http/http-app.js';
+import type { HttpApp } from './http/http-app.js';
 import type { Deps, InteractionSpec } from './interactions/deps.js';
 import { INTERACTIONS } from './interactions/table.js';
 import { createIndexer, createSearchRegistry } from './search/index.js';
@@ -93,9 +93,9 @@ function securityOf(config: Config, auth: AuthSetup): SecurityInfo {
   return { mode: 'external', server: { ...server, ...(config.auth.jwksUri ? { jwksUri: config.auth.jwksUri } : {}) } };
 }
 
-/** The built application: the Express app plus the dependencies (so tests can call interactions directly). */
+/** The built application: the HTTP app (a request listener) plus the dependencies (so tests can call interactions directly). */
 export interface VestaApp {
-  http: Express;
+  http: HttpApp;
   deps: Deps;
   /** Authentication and authorization as configured (tests mint tokens with `auth.own`). */
   auth: AuthSetup;

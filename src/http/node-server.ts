@@ -1,6 +1,5 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Express } from 'express';
 
 /**
  * A complete HTTP/1.1 answer with an OperationOutcome, written straight to a socket for requests that never
@@ -52,7 +51,7 @@ type Constructor = { prototype: object };
  * `adopt(app)` takes effect for connections' requests from then on, since the server listens before the app
  * exists (main.ts); objects created before keep plain Node prototypes and Express converts them as usual.
  */
-export function createNodeServer(listener: http.RequestListener, opts: { maxHeaderSize?: number } = {}): { server: http.Server; adopt(app: Express): void } {
+export function createNodeServer(listener: http.RequestListener, opts: { maxHeaderSize?: number } = {}): { server: http.Server; adopt(app: { request: object; response: object }): void } {
   // Plain constructor functions (not classes) so that `prototype` can point at the app's objects.
   const Request = function (this: http.IncomingMessage, ...args: unknown[]): void {
     (http.IncomingMessage as unknown as (...a: unknown[]) => void).apply(this, args);
@@ -70,7 +69,7 @@ export function createNodeServer(listener: http.RequestListener, opts: { maxHead
   answerUnroutable(server);
   return {
     server,
-    adopt(app: Express): void {
+    adopt(app: { request: object; response: object }): void {
       Request.prototype = app.request;
       Response.prototype = app.response;
     },

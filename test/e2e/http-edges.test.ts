@@ -28,6 +28,22 @@ describe('HTTP edges', () => {
     await srv.close();
   });
 
+  test('the FHIR base answers alike however it is spelled: taken at once (/fhir...) or by Express (/FHIR...)', async () => {
+    const origin = new URL(srv.base).origin;
+    const get = async (path: string): Promise<{ status: number; type?: string; requestId: boolean }> => {
+      const res = await fetch(`${origin}${path}`, { headers: { Accept: 'application/fhir+json' } });
+      const body = (await res.json()) as { resourceType?: string };
+      return { status: res.status, type: body.resourceType, requestId: res.headers.get('x-request-id') !== null };
+    };
+    for (const path of ['/fhir', '/fhir/', '/fhir?_count=1']) assert.deepEqual(await get(path), { status: 200, type: 'Bundle', requestId: true }, path);
+    for (const path of ['/fhir/metadata', '/FHIR/metadata', '/Fhir/metadata?_format=json']) {
+      assert.deepEqual(await get(path), { status: 200, type: 'CapabilityStatement', requestId: true }, path);
+    }
+    for (const path of ['/fhirx', '/fhir%2FPatient']) assert.deepEqual(await get(path), { status: 404, type: 'OperationOutcome', requestId: true }, path);
+    const unknown = await get('/fhir/NoSuchType');
+    assert.deepEqual(unknown, { status: 404, type: 'OperationOutcome', requestId: true });
+  });
+
   test('responses that carry resources say Cache-Control: no-store', async () => {
     const created = await fhir('POST', `${srv.base}/Patient`, { body: { resourceType: 'Patient', name: [{ family: 'Cache' }] } });
     assert.equal(created.status, 201);
