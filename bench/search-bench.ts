@@ -4,8 +4,8 @@
  *
  * For each size: seed the population in-process through the real write path (bench/search/seed.ts; reused from
  * /tmp when a complete seed exists), start `node dist/src/main.js` on it, check sampled answers against the
- * generator (status, Bundle.total, entry counts, sort order), time requests one at a time, then run autocannon
- * (16 connections, BENCH_DURATION s) per query with new parameter values on every request. The server runs
+ * generator (status, Bundle.total, entry counts, sort order), run autocannon (16 connections, BENCH_DURATION s)
+ * per query with new parameter values on every request, then time requests one at a time. The server runs
  * with its defaults except VESTA_SQLITE_CACHE_MB, sized to hold the database (as one sizes a database server's
  * buffer pool; BENCH_SEARCH_CACHE_MB overrides it), and is measured once ready, i.e. after its prewarm. Prints a table per
  * size and the p50 ratio large/small; for a query that misses a target it prints the SQLite plans of its SQL.
@@ -34,7 +34,7 @@ import { DEFAULT_SEED } from '../src/sample/population.js';
 import { explainSearches, formatExplained } from './search/explain.js';
 import { searchQueries, type SearchQuery } from './search/queries.js';
 import { describeSeed, ensureSeeded, type SeededPopulation } from './search/seed.js';
-import { serialLatency, verifyQuery, type SerialLatency, type VerifyResult } from './search/verify.js';
+import { serialLatency, serialTimes, verifyQuery, type SerialLatency, type VerifyResult } from './search/verify.js';
 
 /** Latency targets of issue #3. */
 export const TARGETS = { p50Ms: 5, p99Ms: 30, p50Growth: 1.5 } as const;
@@ -165,6 +165,7 @@ async function benchPopulation(patients: number, force: boolean): Promise<Popula
           }
         }
       }
+      await timeOneAtATime(sides, query, qi, rounds);
       for (const side of sides) {
         const qr = side.run.queries[qi];
         const list = samples.get(side);
@@ -197,16 +198,36 @@ function failSide(side: Side, err: unknown): void {
   console.error(`${side.spec.name}, population ${side.run.patients} failed: ${side.run.error}`);
 }
 
-/** Checks sampled answers of `query` on one server, then times it one request at a time. */
+/** Checks sampled answers of `query` on one server. */
 async function checkQuery(side: Side, query: SearchQuery, qi: number): Promise<void> {
   const samples = intEnv('BENCH_SEARCH_SAMPLES', 25);
-  const serialCount = intEnv('BENCH_SERIAL', 200);
   const verify = await verifyQuery(side.server!.origin, query, samples, 1000 + qi);
   const qr: QueryRun = { name: query.name, patientScoped: query.patientScoped, verify };
   side.run.queries[qi] = qr;
   console.log(`${side.spec.name} ${query.name}: ${verify.checked - verify.failed}/${verify.checked} sampled answers correct`);
   for (const f of verify.failures) console.log(`  WRONG ${f}`);
-  qr.serial = await serialLatency(side.server!.origin, query, serialCount, 2000 + qi);
+}
+
+/**
+ * Times `query` one request at a time on every server, after its load rounds (so every server is equally warm),
+ * in as many slices as there are rounds, alternating which server goes first, like the load rounds: the latency
+ * ratio then compares like with like rather than the first-measured server with the second.
+ */
+async function timeOneAtATime(sides: Side[], query: SearchQuery, qi: number, rounds: number): Promise<void> {
+  const slice = Math.ceil(intEnv('BENCH_SERIAL', 200) / rounds);
+  const times = new Map<Side, number[]>();
+  for (let round = 0; round < rounds; round++) {
+    for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
+      if (side.run.error || !side.run.queries[qi]) continue;
+      try {
+        const part = await serialTimes(side.server!.origin, query, slice, 2000 + qi * 100 + round, 20_000 / rounds);
+        times.set(side, [...(times.get(side) ?? []), ...part]);
+      } catch (err) {
+        failSide(side, err);
+      }
+    }
+  }
+  for (const [side, list] of times) side.run.queries[qi]!.serial = serialLatency(list);
 }
 
 /** For the queries of one server that miss a target, the SQLite plans of their SQL. */

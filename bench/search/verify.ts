@@ -73,11 +73,11 @@ export interface SerialLatency {
 }
 
 /**
- * Sends `count` requests one after another and times each on the client: the cost of the query itself,
+ * Sends `count` requests one after another and times each on the client (ms): the cost of the query itself,
  * without the queueing that 16 concurrent connections on a 2-core machine add to autocannon's numbers.
  * Stops early after `budgetMs` (but not before 10 requests) so a pathologically slow query cannot stall the bench.
  */
-export async function serialLatency(origin: string, query: SearchQuery, count: number, seed: number, budgetMs = 20_000): Promise<SerialLatency> {
+export async function serialTimes(origin: string, query: SearchQuery, count: number, seed: number, budgetMs = 20_000): Promise<number[]> {
   const rng = new Rng(seed);
   const times: number[] = [];
   const deadline = performance.now() + budgetMs;
@@ -88,7 +88,12 @@ export async function serialLatency(origin: string, query: SearchQuery, count: n
     times.push(performance.now() - started);
     if (res.status !== 200) throw new Error(`${path} answered ${res.status} during the serial latency probe`);
   }
-  times.sort((a, b) => a - b);
-  const at = (p: number): number => times[Math.min(times.length - 1, Math.floor(p * times.length))]!;
-  return { count: times.length, p50Ms: at(0.5), p99Ms: at(0.99), meanMs: times.reduce((s, t) => s + t, 0) / times.length };
+  return times;
+}
+
+/** Percentiles and mean of request times from `serialTimes`. */
+export function serialLatency(times: readonly number[]): SerialLatency {
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+  return { count: sorted.length, p50Ms: at(0.5), p99Ms: at(0.99), meanMs: sorted.reduce((s, t) => s + t, 0) / sorted.length };
 }
