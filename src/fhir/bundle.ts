@@ -42,8 +42,8 @@ export function bundleOf(
   const b: Record<string, unknown> = { resourceType: 'Bundle', id: opts.id, meta: { lastUpdated: opts.timestamp }, type };
   if (opts.total !== undefined) b.total = opts.total;
   if (links.length > 0) b.link = links;
-  b.entry = entries;
-  if (entries.length === 0) delete b.entry;
+  // Only when there are entries: a `delete` afterwards would turn the object into a slow dictionary for JSON.stringify.
+  if (entries.length > 0) b.entry = entries;
   return b;
 }
 
