@@ -36,8 +36,12 @@ function hasBody(req: Request): boolean {
   return (len !== undefined && len !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
-/** Express headers flattened to lower-case single strings. */
+/**
+ * The request's headers as lower-case single strings. Node already gives them so (repeated headers joined), except
+ * `set-cookie`, an array, which a FHIR request has no use for: only then is a flattened copy made.
+ */
 function headersOf(req: Request): Record<string, string | undefined> {
+  if (req.headers['set-cookie'] === undefined) return req.headers as Record<string, string | undefined>;
   const out: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(req.headers)) out[k] = Array.isArray(v) ? v.join(', ') : v;
   return out;

@@ -124,10 +124,10 @@ export class SearchService {
       // The audit trail carries a subset of the search plan; it says which part it cannot.
       throw e instanceof UnsupportedAuditQuery ? badRequest(e.message, undefined, 'not-supported') : e;
     });
-    const seen = new Set(page.items.map((v) => `${v.resourceType}/${v.id}`));
     const entries: string[] = page.items.map((v) => this.entry(req.baseUrl, v, plan, 'match'));
     const returned = touched.all(page.items);
-    if (!countOnly && page.items.length > 0) {
+    if (!countOnly && page.items.length > 0 && (plan.include.length > 0 || plan.revinclude.length > 0)) {
+      const seen = new Set(page.items.map((v) => `${v.resourceType}/${v.id}`));
       const included = await this.includes(plan, page.items, seen, req.restrict);
       for (const v of included) entries.push(this.entry(req.baseUrl, v, plan, 'include'));
       returned.push(...touched.all(included));
